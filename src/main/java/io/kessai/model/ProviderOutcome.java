@@ -1,0 +1,51 @@
+package io.kessai.model;
+
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.util.Map;
+
+/**
+ * What a provider said, normalized. Provider routes produce outcomes; only the state machine turns them
+ * into status changes.
+ *
+ * @param status          the status the provider's answer means, or {@code null} when it changes nothing
+ * @param providerStatus  the provider's own status word, kept for the audit trail
+ * @param providerRef     the provider's identifiers of the payment (e.g. GMO accessId)
+ * @param nextAction      what the customer must do, for {@code requires_action}
+ * @param error           why the payment failed, for {@code failed}
+ * @param capturedAmount  how much is captured after this outcome, when the provider says
+ * @param captureExpiresAt until when an authorization can be captured
+ */
+public record ProviderOutcome(
+        PaymentStatus status,
+        String providerStatus,
+        Map<String, String> providerRef,
+        NextAction nextAction,
+        PaymentError error,
+        BigDecimal capturedAmount,
+        OffsetDateTime captureExpiresAt) {
+
+    public static ProviderOutcome of(PaymentStatus status, String providerStatus) {
+        return new ProviderOutcome(status, providerStatus, Map.of(), null, null, null, null);
+    }
+
+    public ProviderOutcome withProviderRef(Map<String, String> ref) {
+        return new ProviderOutcome(status, providerStatus, ref, nextAction, error, capturedAmount, captureExpiresAt);
+    }
+
+    public ProviderOutcome withNextAction(NextAction action) {
+        return new ProviderOutcome(status, providerStatus, providerRef, action, error, capturedAmount, captureExpiresAt);
+    }
+
+    public ProviderOutcome withError(PaymentError e) {
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, e, capturedAmount, captureExpiresAt);
+    }
+
+    public ProviderOutcome withCapturedAmount(BigDecimal amount) {
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, amount, captureExpiresAt);
+    }
+
+    public ProviderOutcome withCaptureExpiresAt(OffsetDateTime at) {
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, capturedAmount, at);
+    }
+}

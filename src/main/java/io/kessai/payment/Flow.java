@@ -1,0 +1,34 @@
+package io.kessai.payment;
+
+/** Names of the exchange properties and headers the Kessai routes pass between their steps. */
+public final class Flow {
+    /** The validated {@link io.kessai.model.PaymentOrder}. */
+    public static final String ORDER = "kessaiOrder";
+    /** The {@link io.kessai.store.PaymentRecord} as it was when the operation started. */
+    public static final String PAYMENT = "kessaiPayment";
+    /** The {@link io.kessai.store.PaymentStore.Operation} whose upstream key every retry reuses. */
+    public static final String OPERATION = "kessaiOperation";
+    /** The chosen provider id. */
+    public static final String PROVIDER = "kessaiProvider";
+    /** Whether the flow must call the provider (false for an idempotent replay). */
+    public static final String CALL_UPSTREAM = "kessaiCallUpstream";
+    /** The requested amount of a capture or refund, as a BigDecimal, or absent for the full amount. */
+    public static final String AMOUNT = "kessaiAmount";
+    /** Where the news came from: api, webhook, poll, schedule or callback. */
+    public static final String SOURCE = "kessaiSource";
+
+    /** Upstream call: path below the provider's base URL, JSON body, endpoint group for in-flight limits. */
+    public static final String UPSTREAM_PATH = "kessaiUpstreamPath";
+    public static final String UPSTREAM_BODY = "kessaiUpstreamBody";
+    public static final String UPSTREAM_GROUP = "kessaiUpstreamGroup";
+    public static final String UPSTREAM_STARTED = "kessaiUpstreamStarted";
+
+    /** Header naming the payment of capture, cancel and refund (the API's path parameter). */
+    public static final String PAYMENT_ID_HEADER = "paymentId";
+    public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+    /** Header set on the answer of direct:kessai-pay: true when it replayed a stored result. */
+    public static final String REPLAY_HEADER = "KessaiReplay";
+
+    private Flow() {
+    }
+}

@@ -1,0 +1,85 @@
+package io.kessai.payment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kessai.model.PaymentError;
+import io.kessai.model.PaymentStatus;
+import io.kessai.model.ProviderOutcome;
+import io.kessai.store.PaymentRecord;
+import io.kessai.store.PaymentStore;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The one place that changes a payment's status, whichever door the news came through (API answer,
+ * callback, webhook, poll, schedule). A status never moves backwards: a late or repeated notice of an
+ * earlier state is recorded as not applied and changes nothing.
+ */
+public final class StateMachine {
+    private final PaymentStore store;
+    private final ObjectMapper json;
+
+    public StateMachine(PaymentStore store, ObjectMapper json) {
+        this.store = store;
+        this.json = json;
+    }
+
+    public PaymentRecord apply(String paymentId, ProviderOutcome outcome, String source) {
+        return store.update(paymentId, current -> {
+            PaymentStatus target = outcome.status();
+            if (target == null) {
+                return new PaymentStore.Changed<>(null, null, current);
+            }
+            Map<String, String> ref = new HashMap<>(current.providerRef() == null ? Map.of() : current.providerRef());
+            ref.putAll(outcome.providerRef());
+            if (target == current.status()) {
+                // Same status again: keep what is new about it (reference, redirect, expiry, timeout error).
+                PaymentRecord same = current.with(current.status(), current.capturedAmount(), current.refundedAmount(),
+                        orElse(outcome.captureExpiresAt(), current.captureExpiresAt()),
+                        orElse(outcome.nextAction(), current.nextAction()), ref,
+                        orElse(outcome.providerStatus(), current.providerStatus()),
+                        outcome.error() != null ? outcome.error() : current.error(), current.orderJson(), store.now());
+                return new PaymentStore.Changed<>(same, null, same);
+            }
+            if (!current.status().canMoveTo(target)) {
+                return new PaymentStore.Changed<>(null,
+                        new PaymentStore.Transition(target, false, source, outcome.providerStatus()), current);
+            }
+            BigDecimal captured = orElse(outcome.capturedAmount(), current.capturedAmount());
+            BigDecimal refunded = target == PaymentStatus.REFUNDED ? captured : current.refundedAmount();
+            PaymentError error = target == PaymentStatus.FAILED || target == PaymentStatus.PENDING ? outcome.error() : null;
+            PaymentRecord next = current.with(target, captured, refunded,
+                    orElse(outcome.captureExpiresAt(), current.captureExpiresAt()),
+                    target == PaymentStatus.REQUIRES_ACTION ? orElse(outcome.nextAction(), current.nextAction()) : null,
+                    ref, outcome.providerStatus(), error,
+                    target == PaymentStatus.PENDING ? current.orderJson() : withoutCardToken(current.orderJson()),
+                    store.now());
+            return new PaymentStore.Changed<>(next,
+                    new PaymentStore.Transition(target, true, source, outcome.providerStatus()), next);
+        });
+    }
+
+    /**
+     * The card token is kept only while the charge may have to be sent again with it (outcome unknown);
+     * once the provider has answered, the stored order no longer carries it.
+     */
+    private String withoutCardToken(String orderJson) {
+        try {
+            ObjectNode node = (ObjectNode) json.readTree(orderJson);
+            if (node.path("method").has("token")) {
+                ((ObjectNode) node.get("method")).put("token", "[removed]");
+                return json.writeValueAsString(node);
+            }
+            return orderJson;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <T> T orElse(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+}

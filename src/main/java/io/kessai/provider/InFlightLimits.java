@@ -1,0 +1,52 @@
+package io.kessai.provider;
+
+import io.kessai.model.ErrorCode;
+import io.kessai.model.KessaiException;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
+
+/**
+ * Keeps Kessai's own number of in-flight calls per provider endpoint group at or under the provider's
+ * concurrency limit, so that Kessai never provokes a 429. Calls over the limit wait in line (fairly) for
+ * at most {@code queueTimeout}, then fail with {@code provider_unavailable}.
+ */
+public final class InFlightLimits {
+    private final Map<String, Semaphore> permits = new ConcurrentHashMap<>();
+    private final ToIntFunction<String> limitOf;
+    private final Duration queueTimeout;
+
+    public InFlightLimits(ToIntFunction<String> limitOf, Duration queueTimeout) {
+        this.limitOf = limitOf;
+        this.queueTimeout = queueTimeout;
+    }
+
+    public void acquire(String group) {
+        Semaphore semaphore = permits.computeIfAbsent(group, g -> new Semaphore(limitOf.applyAsInt(g), true));
+        try {
+            if (!semaphore.tryAcquire(queueTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE,
+                        "too many calls in flight to " + group + "; none finished within " + queueTimeout.toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE, "interrupted while waiting to call " + group);
+        }
+    }
+
+    public void release(String group) {
+        Semaphore semaphore = permits.get(group);
+        if (semaphore != null) {
+            semaphore.release();
+        }
+    }
+
+    public int available(String group) {
+        Semaphore semaphore = permits.get(group);
+        return semaphore == null ? limitOf.applyAsInt(group) : semaphore.availablePermits();
+    }
+}

@@ -1,0 +1,155 @@
+package io.kessai.provider.gmo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kessai.model.ErrorCode;
+import io.kessai.model.KessaiException;
+import io.kessai.model.NextAction;
+import io.kessai.model.PaymentError;
+import io.kessai.model.PaymentStatus;
+import io.kessai.model.ProviderOutcome;
+import io.kessai.payment.Flow;
+import io.kessai.provider.RetryableUpstreamAnswer;
+import io.kessai.provider.UpstreamCalls;
+import io.kessai.store.PaymentRecord;
+import org.apache.camel.Exchange;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads every GMO answer: the one place that knows GMO's response shapes and its RFC 9457 error titles.
+ */
+public final class GmoAnswers {
+    static final String PROVIDER = "gmo-pg";
+    /** The document: only these may succeed when retried with the same idempotency key. */
+    private static final Set<Integer> RETRYABLE = Set.of(409, 429, 500, 502);
+
+    private final ObjectMapper json;
+    private final UpstreamCalls upstream;
+
+    public GmoAnswers(ObjectMapper json, UpstreamCalls upstream) {
+        this.json = json;
+        this.upstream = upstream;
+    }
+
+    /** After each attempt: records it; a 2xx passes, a retryable status is retried, anything else fails. */
+    public void check(Exchange exchange) {
+        int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        String body = exchange.getMessage().getBody(String.class);
+        exchange.getMessage().setBody(body);
+        if (status >= 200 && status < 300) {
+            upstream.answered(exchange, PROVIDER, status, null, "answered");
+            return;
+        }
+        JsonNode problem = parseQuietly(body);
+        String title = problem == null ? null : text(problem, "title");
+        String detail = problem == null ? null : text(problem, "detail");
+        upstream.answered(exchange, PROVIDER, status, title, RETRYABLE.contains(status) ? "retryable" : "refused");
+        if (RETRYABLE.contains(status) && !"maintenance".equals(title)) {
+            throw new RetryableUpstreamAnswer(status, title);
+        }
+        throw error(status, title, detail);
+    }
+
+    /** An attempt that got no answer: recorded, then handed to the retry policy or the caller. */
+    public void failed(Exchange exchange) throws Exception {
+        upstream.failed(exchange, PROVIDER);
+    }
+
+    /** GMO's error titles to canonical codes (providers.md, gmo-pg). */
+    static KessaiException error(int status, String title, String detail) {
+        String t = title == null ? "http_" + status : title;
+        ErrorCode code = switch (t) {
+            case "card_declined" -> ErrorCode.CARD_DECLINED;
+            case "insufficient_balance" -> ErrorCode.INSUFFICIENT_FUNDS;
+            case "amount_limit_exceeded" -> ErrorCode.AMOUNT_LIMIT_EXCEEDED;
+            case "processing_failure", "operation_aborted_by_user" -> ErrorCode.PAYMENT_FAILED;
+            case "unauthorized_request" -> status == 401 ? ErrorCode.PROVIDER_AUTH_FAILED : ErrorCode.PAYMENT_FAILED;
+            case "invalid_status", "transaction_expired" -> ErrorCode.INVALID_STATE;
+            case "maintenance", "service_unavailable", "too_many_requests" -> ErrorCode.PROVIDER_UNAVAILABLE;
+            default -> status == 401 ? ErrorCode.PROVIDER_AUTH_FAILED
+                    : status == 503 ? ErrorCode.PROVIDER_UNAVAILABLE
+                    : status == 402 ? ErrorCode.PAYMENT_FAILED
+                    : ErrorCode.PROVIDER_ERROR;
+        };
+        String message = switch (code) {
+            case PROVIDER_AUTH_FAILED -> "GMO PG rejected Kessai's credentials (check shop-id and shop-pass)";
+            case PROVIDER_ERROR -> "GMO PG refused the request: " + t + (detail == null ? "" : " (" + detail + ")");
+            default -> detail == null ? "GMO PG answered " + t : detail;
+        };
+        return new KessaiException(code, message, List.of(), t, null);
+    }
+
+    /**
+     * The outcome of a 2xx answer to a charge, finalize, capture, cancel or inquiry: the
+     * orderReference status through {@link GmoStatusMap}, accessId, redirect and capture expiry.
+     */
+    public ProviderOutcome outcome(Exchange exchange) {
+        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        JsonNode answer = parse(exchange.getMessage().getBody(String.class));
+        JsonNode ref = answer.path("orderReference");
+        String gmoStatus = text(ref, "status");
+        JsonNode errorInformation = answer.path("errorInformation");
+        boolean failedLast = errorInformation.isObject() && text(errorInformation, "title") != null;
+        PaymentStatus status = GmoStatusMap.toCanonical(gmoStatus, payment.status(), failedLast);
+        if (status == null) {
+            throw new KessaiException(ErrorCode.PROVIDER_ERROR, "GMO PG answered an unknown status " + gmoStatus);
+        }
+        ProviderOutcome outcome = ProviderOutcome.of(status, gmoStatus);
+        String accessId = text(ref, "accessId");
+        if (accessId != null) {
+            outcome = outcome.withProviderRef(Map.of("id", accessId));
+        }
+        if (status == PaymentStatus.REQUIRES_ACTION) {
+            String url = text(answer.path("redirectInformation"), "redirectUrl");
+            outcome = outcome.withNextAction(url == null ? payment.nextAction() : NextAction.redirect(url));
+        }
+        if (status == PaymentStatus.CAPTURED || status == PaymentStatus.REFUNDED) {
+            outcome = outcome.withCapturedAmount(payment.amount());
+        }
+        if (status == PaymentStatus.FAILED && failedLast) {
+            outcome = outcome.withError(PaymentError.of(error(402, text(errorInformation, "title"),
+                    text(errorInformation, "detail")).code(), text(errorInformation, "detail"), text(errorInformation, "title")));
+        }
+        String expiry = text(answer.path("creditResult"), "captureExpiryDateTime");
+        if (expiry != null) {
+            outcome = outcome.withCaptureExpiresAt(OffsetDateTime.parse(expiry));
+        }
+        return outcome;
+    }
+
+    /** Kept for the capture amount GMO reports (the whole authorization). */
+    static BigDecimal amount(JsonNode ref) {
+        String a = text(ref, "amount");
+        return a == null ? null : new BigDecimal(a);
+    }
+
+    private JsonNode parse(String body) {
+        JsonNode node = parseQuietly(body);
+        if (node == null || !node.isObject()) {
+            throw new KessaiException(ErrorCode.PROVIDER_ERROR, "GMO PG answered something that is not JSON");
+        }
+        return node;
+    }
+
+    private JsonNode parseQuietly(String body) {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        try {
+            return json.readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static String text(JsonNode node, String field) {
+        JsonNode v = node == null ? null : node.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

@@ -1,0 +1,161 @@
+package io.kessai.provider.gmo;
+
+import io.kessai.model.PaymentOrder;
+import io.kessai.payment.FieldRules;
+import io.kessai.provider.PaymentProvider;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * GMO PG's capabilities and every rule of its document that Kessai checks before a call
+ * ({@code gmo-pg-openapi.txt}, /credit/charge and /credit/on-file/charge request schemas).
+ */
+public final class GmoProvider implements PaymentProvider {
+    static final Pattern ORDER_ID = Pattern.compile("[0-9a-zA-Z-]{1,27}");
+    static final Pattern MEMBER_ID = Pattern.compile("[a-zA-Z0-9@_.-]{1,60}");
+    static final Pattern CARD_ID = Pattern.compile("[0-9]{1,4}");
+    static final Pattern PHONE = Pattern.compile("[0-9-]{1,13}");
+    static final Pattern PRINTABLE_ASCII = Pattern.compile("[ -~]*");
+    static final Pattern POST_CODE = Pattern.compile("[0-9-]{1,16}");
+
+    private final GmoSettings settings;
+
+    public GmoProvider(GmoSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public String id() {
+        return "gmo-pg";
+    }
+
+    @Override
+    public Set<String> currencies() {
+        return Set.of("JPY");
+    }
+
+    @Override
+    public Set<String> methodTypes() {
+        return Set.of("card");
+    }
+
+    @Override
+    public boolean authorizes() {
+        return true;
+    }
+
+    /** /order/capture takes only an accessId: GMO captures the authorized amount in full. */
+    @Override
+    public boolean partialCapture() {
+        return false;
+    }
+
+    @Override
+    public boolean refunds() {
+        return true;
+    }
+
+    /** Kessai refunds through /order/cancel, which always returns the whole sale. */
+    @Override
+    public boolean partialRefund() {
+        return false;
+    }
+
+    @Override
+    public boolean mayRedirect(PaymentOrder order) {
+        return "card".equals(order.method().type()) && settings.useTds2()
+                && !"APPLE_PAY_TOKEN".equals(order.method().tokenType());
+    }
+
+    @Override
+    public void check(PaymentOrder order, FieldRules r) {
+        r.pattern("orderId", order.orderId(), ORDER_ID, "at most 27 characters of [0-9A-Za-z-] for gmo-pg");
+        if (order.amount() != null) {
+            r.maxLength("amount", order.amount(), 15);
+        }
+        PaymentOrder.Method m = order.method();
+        if (m != null) {
+            r.pattern("method.memberId", m.memberId(), MEMBER_ID, "1 to 60 of [a-zA-Z0-9@_.-]");
+            r.pattern("method.cardId", m.cardId(), CARD_ID, "1 to 4 digits");
+            if (m.memberId() != null && m.tokenType() != null) {
+                r.add("method.tokenType", "requires", "goes with method.token, not with an on-file card");
+            }
+        }
+        PaymentOrder.Customer c = order.customer();
+        if (c != null) {
+            r.maxUtf8("customer.name", c.name(), 40, 60);
+            if (c.nameKana() != null) {
+                String kana = GmoRequests.fullWidthSpaces(c.nameKana());
+                r.pattern("customer.nameKana", kana, GmoSettings.KANA, "full-width katakana");
+                r.maxBytes("customer.nameKana", kana, 60, StandardCharsets.UTF_8);
+            }
+            r.pattern("customer.phone", c.phone(), PHONE, "at most 13 digits and hyphens");
+            r.maxLength("customer.ip", c.ip(), 39);
+            r.pattern("customer.id", c.id(), MEMBER_ID, "1 to 60 of [a-zA-Z0-9@_.-] (GMO payer.accountId)");
+            r.maxLength("customer.userAgent", c.userAgent(), 512);
+            r.pattern("customer.userAgent", c.userAgent(), PRINTABLE_ASCII, "printable ASCII");
+        }
+        checkAddress("billingAddress", order.billingAddress(), r);
+        checkAddress("shippingAddress", order.shippingAddress(), r);
+        List<PaymentOrder.Item> items = order.items();
+        if (items != null) {
+            BigDecimal amount = safeDecimal(order.amount());
+            for (int i = 0; i < items.size(); i++) {
+                PaymentOrder.Item it = items.get(i);
+                String p = "items[" + i + "]";
+                r.maxUtf8(p + ".name", it.name(), 128, 192);
+                if (it.quantity() != null && it.quantity() > 9999) {
+                    r.add(p + ".quantity", "range", "must be at most 9999 for gmo-pg");
+                }
+                if (it.type() == null) {
+                    r.add(p + ".type", "required", "is required for gmo-pg (DIGITAL, PHYSICAL or SERVICE)");
+                }
+                BigDecimal price = safeDecimal(it.unitPrice());
+                if (price != null) {
+                    if (price.scale() > 0 && price.stripTrailingZeros().scale() > 0) {
+                        r.add(p + ".unitPrice", "scale", "JPY has no decimals");
+                    }
+                    r.maxLength(p + ".unitPrice", it.unitPrice(), 15);
+                    if (amount != null && price.compareTo(amount) > 0) {
+                        r.add(p + ".unitPrice", "range", "must not be above amount (GMO items[].price ≤ order.amount)");
+                    }
+                }
+            }
+        }
+        if (order.platformFee() != null) {
+            r.add("platformFee", "unsupported_field", "is carried only by payjp");
+        }
+    }
+
+    private static void checkAddress(String field, PaymentOrder.Address a, FieldRules r) {
+        if (a == null || !"JP".equals(a.country())) {
+            return;
+        }
+        if (a.name() == null) {
+            r.add(field + ".name", "required", "is required for gmo-pg");
+        }
+        r.maxUtf8(field + ".name", a.name(), 40, 60);
+        r.maxUtf8(field + ".line1", a.line1(), 50, 75);
+        r.maxUtf8(field + ".line2", a.line2(), 50, 75);
+        r.maxUtf8(field + ".city", a.city(), 50, 75);
+        if (Prefectures.code(a.state()).isEmpty()) {
+            r.add(field + ".state", "enum", "must be a Japanese prefecture: a name such as Tokyo or 東京都, or its JIS number 1-47");
+        }
+        if (a.postalCode() == null) {
+            r.add(field + ".postalCode", "required", "is required for gmo-pg");
+        }
+        r.pattern(field + ".postalCode", a.postalCode(), POST_CODE, "at most 16 digits and hyphens");
+    }
+
+    private static BigDecimal safeDecimal(String s) {
+        try {
+            return s == null ? null : new BigDecimal(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.kessai.provider.gmo;
+
+import io.kessai.model.FieldError;
+import io.kessai.payment.FieldRules;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * GMO PG settings ({@code kessai.providers.gmo-pg.*}). The merchant display fields are checked against
+ * GMO's rules when Kessai starts, so that a misconfiguration fails fast instead of on the first payment.
+ */
+public record GmoSettings(
+        String baseUrl,
+        String shopId,
+        String shopPass,
+        String authMode,
+        String tokenUrl,
+        String apiVersion,
+        boolean useTds2,
+        Merchant merchant,
+        String callbackUrl,
+        String webhookUrl,
+        int paymentInFlight,
+        int orderInFlight,
+        int tokenInFlight,
+        Duration tokenRenewMargin) {
+
+    public static final String PASSWORD = "password";
+    public static final String TOKEN = "token";
+
+    public record Merchant(String name, String nameKana, String nameAlphabet, String nameShort, String contactName,
+                           String contactEmail, String contactPhone, String contactUrl, String contactOpeningHours) {
+    }
+
+    private static final String P = "kessai.providers.gmo-pg.";
+    static final Pattern KANA = Pattern.compile("[ァ-ヶー　]+");
+    static final Pattern ALPHABET = Pattern.compile("[a-zA-Z0-9 ,-/]+");
+    static final Pattern PHONE = Pattern.compile("[0-9-]+");
+    static final Pattern OPENING_HOURS = Pattern.compile("([0-1]?[0-9]|2[0-3]):[0-5][0-9]-([0-1]?[0-9]|2[0-3]):[0-5][0-9]");
+
+    /** @param property looks a key up (Camel properties); returns null when unset */
+    public static GmoSettings from(Function<String, String> property, String publicBaseUrl) {
+        Function<String, String> p = k -> property.apply(P + k);
+        Merchant merchant = new Merchant(p.apply("merchant.name"), p.apply("merchant.name-kana"),
+                p.apply("merchant.name-alphabet"), p.apply("merchant.name-short"), p.apply("merchant.contact-name"),
+                p.apply("merchant.contact-email"), p.apply("merchant.contact-phone"), p.apply("merchant.contact-url"),
+                p.apply("merchant.contact-opening-hours"));
+        String base = publicBaseUrl.endsWith("/") ? publicBaseUrl.substring(0, publicBaseUrl.length() - 1) : publicBaseUrl;
+        GmoSettings s = new GmoSettings(
+                trimSlash(p.apply("base-url")), p.apply("shop-id"), p.apply("shop-pass"),
+                orDefault(p.apply("auth-mode"), PASSWORD), p.apply("token-url"), p.apply("api-version"),
+                Boolean.parseBoolean(orDefault(p.apply("use-tds2"), "true")), merchant,
+                base + "/callbacks/gmo-pg", base + "/webhooks/gmo-pg",
+                Integer.parseInt(orDefault(p.apply("in-flight.payment"), "5")),
+                Integer.parseInt(orDefault(p.apply("in-flight.order"), "10")),
+                Integer.parseInt(orDefault(p.apply("in-flight.token"), "5")),
+                Duration.ofSeconds(Long.parseLong(orDefault(p.apply("token-renew-margin-seconds"), "60"))));
+        s.validate();
+        return s;
+    }
+
+    private static String orDefault(String v, String d) {
+        return v == null || v.isBlank() ? d : v;
+    }
+
+    private static String trimSlash(String url) {
+        return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    /** Throws IllegalArgumentException naming every key whose value GMO would refuse. */
+    void validate() {
+        List<FieldError> errors = new ArrayList<>();
+        FieldRules r = new FieldRules(errors);
+        String m = P + "merchant.";
+        r.required(P + "base-url", baseUrl);
+        r.required(P + "shop-id", shopId);
+        r.required(P + "shop-pass", shopPass);
+        r.oneOf(P + "auth-mode", authMode, List.of(PASSWORD, TOKEN));
+        if (TOKEN.equals(authMode)) {
+            r.required(P + "token-url", tokenUrl);
+        }
+        r.required(m + "name", merchant.name());
+        r.maxUtf8(m + "name", merchant.name(), 30, 45);
+        r.required(m + "name-kana", merchant.nameKana());
+        r.pattern(m + "name-kana", merchant.nameKana(), KANA, "full-width katakana (ァ-ヶ, ー, full-width space)");
+        r.maxBytes(m + "name-kana", merchant.nameKana(), 60, java.nio.charset.StandardCharsets.UTF_8);
+        r.required(m + "name-alphabet", merchant.nameAlphabet());
+        r.maxLength(m + "name-alphabet", merchant.nameAlphabet(), 25);
+        r.pattern(m + "name-alphabet", merchant.nameAlphabet(), ALPHABET, "letters, digits, space and , - . /");
+        r.required(m + "name-short", merchant.nameShort());
+        r.maxUtf8(m + "name-short", merchant.nameShort(), 30, 45);
+        r.required(m + "contact-name", merchant.contactName());
+        r.maxUtf8(m + "contact-name", merchant.contactName(), 42, 63);
+        r.required(m + "contact-email", merchant.contactEmail());
+        r.email(m + "contact-email", merchant.contactEmail());
+        r.required(m + "contact-phone", merchant.contactPhone());
+        r.maxLength(m + "contact-phone", merchant.contactPhone(), 13);
+        r.pattern(m + "contact-phone", merchant.contactPhone(), PHONE, "digits and hyphens");
+        r.absoluteUrl(m + "contact-url", merchant.contactUrl(), 256);
+        r.required(m + "contact-opening-hours", merchant.contactOpeningHours());
+        r.pattern(m + "contact-opening-hours", merchant.contactOpeningHours(), OPENING_HOURS, "HH:MM-HH:MM");
+        r.absoluteUrl("kessai.public-base-url (GMO callbackUrl)", callbackUrl, 256);
+        if (!errors.isEmpty()) {
+            StringBuilder b = new StringBuilder("GMO PG configuration is invalid:");
+            errors.forEach(e -> b.append("\n  ").append(e.field()).append(": ").append(e.message()));
+            throw new IllegalArgumentException(b.toString());
+        }
+    }
+
+    /** The endpoint group whose in-flight limit a GMO path counts against. */
+    public static String group(String path) {
+        if (path.startsWith("/order/")) {
+            return "gmo-pg/order" + path.substring("/order".length());
+        }
+        return "gmo-pg" + path;
+    }
+
+    public int limitOf(String group) {
+        if (group.startsWith("gmo-pg/order/")) {
+            return orderInFlight;
+        }
+        if (group.equals("gmo-pg/token")) {
+            return tokenInFlight;
+        }
+        return paymentInFlight;
+    }
+
+    @Override
+    public String toString() {
+        return "GmoSettings[baseUrl=" + baseUrl + ", shopId=" + shopId + ", authMode=" + authMode + "]";
+    }
+}

@@ -1,0 +1,191 @@
+package io.kessai.runtime;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kessai.api.ProblemResponder;
+import io.kessai.payment.KeyLocks;
+import io.kessai.payment.PaymentOrderReader;
+import io.kessai.payment.PaymentService;
+import io.kessai.payment.StateMachine;
+import io.kessai.provider.InFlightLimits;
+import io.kessai.provider.Providers;
+import io.kessai.provider.UpstreamCalls;
+import io.kessai.provider.gmo.GmoAnswers;
+import io.kessai.provider.gmo.GmoAuth;
+import io.kessai.provider.gmo.GmoCallback;
+import io.kessai.provider.gmo.GmoProvider;
+import io.kessai.provider.gmo.GmoRequests;
+import io.kessai.provider.gmo.GmoSettings;
+import io.kessai.sandbox.gmo.GmoSandbox;
+import io.kessai.store.Database;
+import io.kessai.store.PaymentStore;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Wires Kessai into a CamelContext: its beans, its built-in sandboxes when enabled, and its YAML routes.
+ * {@link #install(CamelContext)} is the whole story for an application that embeds Kessai; the standalone
+ * runtime ({@link KessaiMain}) binds the same beans and lets camel-main load the same routes.
+ */
+public final class Kessai {
+    private static final Logger LOG = LoggerFactory.getLogger(Kessai.class);
+    /** Every Kessai key with its default, on the classpath of the library jar. */
+    public static final String DEFAULTS = "classpath:kessai.properties";
+    public static final List<String> ROUTES = List.of(
+            "routes/api.camel.yaml", "routes/errors.camel.yaml", "routes/payments.camel.yaml",
+            "routes/providers/gmo-pg.camel.yaml");
+
+    private Kessai() {
+    }
+
+    /** Embedding: binds the beans and loads the routes into an existing (not yet started) CamelContext. */
+    public static void install(CamelContext context) throws Exception {
+        bind(context);
+        List<Resource> resources = new ArrayList<>();
+        for (String route : ROUTES) {
+            resources.add(PluginHelper.getResourceLoader(context).resolveResource("classpath:" + route));
+        }
+        PluginHelper.getRoutesLoader(context).loadRoutes(resources);
+    }
+
+    /** Adds Kessai's defaults under whatever the application configured, then binds every bean. */
+    public static void bind(CamelContext context) {
+        PropertiesComponent pc = context.getPropertiesComponent();
+        if (pc.getLocations().stream().noneMatch(l -> l.contains("kessai.properties"))) {
+            pc.addLocation(DEFAULTS);
+        }
+        Config config = new Config(context);
+
+        ObjectMapper json = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        Clock clock = Clock.systemUTC();
+        ZoneId zone = ZoneId.of(config.get("kessai.time-zone"));
+
+        if (config.flag("kessai.sandbox.enabled")) {
+            startSandboxes(context, config);
+        }
+
+        Database database = new Database(config.get("kessai.db.url"), config.get("kessai.db.user"),
+                config.get("kessai.db.password"), config.integer("kessai.db.pool-size"));
+        closeWithContext(context, database);
+        PaymentStore store = new PaymentStore(database, json, clock);
+
+        GmoSettings gmo = GmoSettings.from(config::find, config.get("kessai.public-base-url"));
+        Providers providers = new Providers(config.prefixed("kessai.routing."));
+        providers.register(new GmoProvider(gmo));
+
+        StateMachine stateMachine = new StateMachine(store, json);
+        UpstreamCalls upstream = new UpstreamCalls(store);
+        InFlightLimits inFlight = new InFlightLimits(group -> group.startsWith("gmo-pg") ? gmo.limitOf(group) : 5,
+                Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms")));
+        PaymentService payments = new PaymentService(store, providers,
+                new PaymentOrderReader(json, clock), stateMachine, json,
+                new KeyLocks(Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms"))), zone);
+
+        var registry = context.getRegistry();
+        registry.bind("kessaiJson", json);
+        registry.bind("kessaiDatabase", database);
+        registry.bind("kessaiStore", store);
+        registry.bind("kessaiPayments", payments);
+        registry.bind("kessaiStateMachine", stateMachine);
+        registry.bind("kessaiProviders", providers);
+        registry.bind("kessaiInFlight", inFlight);
+        registry.bind("kessaiUpstream", upstream);
+        registry.bind("kessaiProblems", new ProblemResponder(json));
+        registry.bind("gmoSettings", gmo);
+        registry.bind("gmoRequests", new GmoRequests(gmo, json));
+        registry.bind("gmoAnswers", new GmoAnswers(json, upstream));
+        GmoAuth auth = new GmoAuth(gmo, json, clock);
+        auth.setCamelContext(context);
+        registry.bind("gmoAuth", auth);
+        registry.bind("gmoCallback", new GmoCallback(store, json));
+        LOG.info("Kessai bound: store {}, providers {}", redactUrl(config.get("kessai.db.url")), gmo);
+    }
+
+    private static void startSandboxes(CamelContext context, Config config) {
+        GmoSandbox.Settings settings = GmoSandbox.Settings.defaults(
+                        config.get("kessai.sandbox.gmo-pg.shop-id"), config.get("kessai.sandbox.gmo-pg.shop-pass"))
+                .withPort(config.integer("kessai.sandbox.gmo-pg.port"))
+                .withSlowTime(Duration.ofMillis(config.integer("kessai.sandbox.gmo-pg.slow-ms")))
+                .withProcessingTime(Duration.ofMillis(config.integer("kessai.sandbox.gmo-pg.processing-ms")));
+        GmoSandbox sandbox = new GmoSandbox(settings).start();
+        closeWithContext(context, sandbox);
+        context.getRegistry().bind("gmoSandbox", sandbox);
+        context.getPropertiesComponent().addOverrideProperty("kessai.providers.gmo-pg.base-url", sandbox.baseUrl());
+        context.getPropertiesComponent().addOverrideProperty("kessai.providers.gmo-pg.token-url", sandbox.tokenUrl());
+        LOG.info("GMO PG sandbox listening on {}", sandbox.baseUrl());
+    }
+
+    private static void closeWithContext(CamelContext context, AutoCloseable closeable) {
+        try {
+            context.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() throws Exception {
+                    closeable.close();
+                }
+            }, true, true);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String redactUrl(String url) {
+        return url.replaceAll("(?i)(password|pass|pwd)=[^;&]*", "$1=***");
+    }
+
+    /** Reads Kessai's keys through Camel properties: system properties and environment variables win. */
+    static final class Config {
+        private final CamelContext context;
+
+        Config(CamelContext context) {
+            this.context = context;
+        }
+
+        String find(String key) {
+            return context.getPropertiesComponent().resolveProperty(key).map(String::trim)
+                    .filter(v -> !v.isEmpty()).orElse(null);
+        }
+
+        String get(String key) {
+            String value = find(key);
+            if (value == null) {
+                throw new IllegalArgumentException("configuration key " + key + " has no value");
+            }
+            return value;
+        }
+
+        boolean flag(String key) {
+            return Boolean.parseBoolean(get(key));
+        }
+
+        int integer(String key) {
+            try {
+                return Integer.parseInt(get(key));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("configuration key " + key + " must be a whole number");
+            }
+        }
+
+        Map<String, String> prefixed(String prefix) {
+            Map<String, String> map = new java.util.HashMap<>();
+            for (String type : PaymentOrderReader.METHOD_TYPES) {
+                String v = find(prefix + type);
+                if (v != null) {
+                    map.put(type, v);
+                }
+            }
+            return map;
+        }
+    }
+}

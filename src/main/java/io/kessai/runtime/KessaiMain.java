@@ -1,0 +1,49 @@
+package io.kessai.runtime;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+
+import java.util.Properties;
+
+/**
+ * The standalone Kessai: camel-main with the platform HTTP server, the embedded store and (by default)
+ * the built-in sandboxes. {@code java -jar target/kessai.jar}.
+ */
+public final class KessaiMain {
+    private final Main main;
+
+    public KessaiMain(Properties overrides) {
+        main = new Main(KessaiMain.class);
+        main.setPropertyPlaceholderLocations(Kessai.DEFAULTS + ",classpath:application.properties;optional=true,"
+                + "file:config/application.properties;optional=true");
+        if (overrides != null && !overrides.isEmpty()) {
+            main.setOverrideProperties(overrides);
+        }
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport support) {
+                Kessai.bind(support.getCamelContext());
+            }
+        });
+    }
+
+    public static void main(String[] args) throws Exception {
+        new KessaiMain(null).main.run(args);
+    }
+
+    /** Starts Kessai without blocking (tests, embedding in a launcher). */
+    public KessaiMain start() throws Exception {
+        main.start();
+        return this;
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public void stop() throws Exception {
+        main.stop();
+    }
+}

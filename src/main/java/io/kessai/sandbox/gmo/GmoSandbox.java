@@ -1,0 +1,750 @@
+package io.kessai.sandbox.gmo;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A built-in sandbox of the GMO Payment Gateway "PG Multipayment OpenAPI type" (credit-card part), faithful to the
+ * reference text and the OAS 1.3.1 document on the classpath. It listens on {@code 127.0.0.1} only.
+ *
+ * <h2>What it implements</h2>
+ * <ul>
+ *   <li>{@code POST /token} (OAuth2 client credentials, Basic auth, form body) issuing Bearer tokens.</li>
+ *   <li>{@code POST /credit/charge}, {@code /credit/on-file/charge}, {@code /tds2/finalizeCharge},
+ *       {@code /order/capture}, {@code /order/cancel}, {@code /order/inquiry}: Basic or Bearer auth,
+ *       {@code application/json}, bodies validated against the OAS request schemas, RFC 9457 problem answers
+ *       with GMO's titles, optional {@code Idempotency-Key} (≤ 36 chars, 24 h, per shop; replays byte for byte,
+ *       409 {@code conflict} while the first request is still running, re-processing after 409/429/500/502),
+ *       concurrency limits per shop and endpoint (429 {@code too_many_requests}).</li>
+ *   <li>{@code GET /sandbox/tds2/{accessId}[?result=success|failure]}: the fake 3-D Secure (ACS) page a browser
+ *       visits; answers 302 to {@code merchant.callbackUrl?p=<base64url JSON>}.</li>
+ * </ul>
+ *
+ * <h2>Test cards</h2>
+ * The sandbox has no card numbers: the behaviour is chosen by words contained (case-insensitively) in
+ * {@code creditInformation.tokenizedCard.token} — or, for {@code /credit/on-file/charge}, in
+ * {@code creditOnfileInformation.onfileCard.memberId}:
+ * <table>
+ *   <caption>test tokens</caption>
+ *   <tr><th>token contains</th><th>result</th></tr>
+ *   <tr><td>(anything else)</td><td>approved: 201, AUTH (nextAction CAPTURE) or CAPTURE (NO_ACTION), card
+ *       {@code 4111********1111}</td></tr>
+ *   <tr><td>{@code decline}</td><td>402 {@code card_declined} "This card cannot be used for transactions.(G12)"</td></tr>
+ *   <tr><td>{@code insufficient}</td><td>402 {@code insufficient_balance}</td></tr>
+ *   <tr><td>{@code limit}</td><td>402 {@code amount_limit_exceeded}</td></tr>
+ *   <tr><td>{@code tds}</td><td>3-D Secure required unless {@code creditChargeOptions.useTds2} is false: 202,
+ *       status AUTHENTICATED, nextAction REDIRECT to {@code /sandbox/tds2/{accessId}}
+ *       ({@code merchant.callbackUrl} is then mandatory). The decline words apply at authorization time
+ *       (finalize / automatic authorization).</td></tr>
+ *   <tr><td>{@code slow}</td><td>the charge is performed once, but its answer is sent only after
+ *       {@link Settings#slowTime()} (the Idempotency-Key stays "in progress" meanwhile)</td></tr>
+ *   <tr><td>{@code flaky}</td><td>the first attempt for a given Idempotency-Key (or, without a key, for a given
+ *       orderId) answers 502 {@code bad_gateway} and charges nothing; later attempts proceed normally</td></tr>
+ * </table>
+ * Words combine ({@code tds-decline}, {@code slow-flaky}, ...). Token type {@code APPLE_PAY_TOKEN} needs
+ * {@code useTds2: false} (and no fraud detection), else 400 {@code invalid_parameter}. Direct card numbers
+ * ({@code creditInformation.card}) answer 400 {@code invalid_contract} like a non-PCI-DSS shop.
+ *
+ * <h2>Test members (on-file)</h2>
+ * Member {@code member-001} has card {@code cardId "0"} (VISA {@code 4111********1111}, the default, also
+ * {@code index "0"}) and {@code cardId "1"} (Mastercard {@code 5555********4444}, {@code index "1"}); type must be
+ * {@code CREDIT_CARD}. Any member ID containing one of the words above exists too, has the same cards and behaves
+ * as that word says ({@code member-decline}, {@code member-tds}, ...). Other members: 400 {@code invalid_request};
+ * other cardIds: 400 {@code invalid_parameter} "(creditOnfileInformation.onfileCard.cardId)".
+ *
+ * <h2>3-D Secure</h2>
+ * A browser (or a test) GETs the redirectUrl; {@code ?result=failure} simulates a failed authentication, the default
+ * is success ({@code Accept: text/html} without {@code result} shows a page with both links). With
+ * {@code tds2Options.autoAuthorization=false} the callback event is {@code TDS_FINISHED} and money is authorized by
+ * {@code /tds2/finalizeCharge}; otherwise the visit authorizes and the event is {@code TDS_CHARGE_FINISHED}.
+ *
+ * <p>The sandbox never logs card tokens, passwords, headers or bodies.
+ */
+public final class GmoSandbox implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(GmoSandbox.class.getName());
+    private static final String ACS_PREFIX = "/sandbox/tds2/";
+    private static final int MAX_BODY = 1024 * 1024;
+    private static final Duration IDEMPOTENCY_TTL = Duration.ofHours(24);
+    private static final String JSON = "application/json";
+    private static final String PROBLEM_JSON = "application/problem+json";
+    private static final String FORM = "application/x-www-form-urlencoded";
+
+    /**
+     * Sandbox settings.
+     *
+     * @param shopId                  the shop ID accepted in Basic auth
+     * @param shopPass                the shop password accepted in Basic auth
+     * @param port                    listening port on 127.0.0.1; 0 = ephemeral
+     * @param paymentConcurrencyLimit concurrent requests per shop on /token, /credit/*, /tds2/* (GMO: 5)
+     * @param orderConcurrencyLimit   concurrent requests per shop on /order/* (GMO: 10)
+     * @param tokenTtl                access token lifetime (GMO: 3600 s)
+     * @param processingTime          minimum time every API request takes (so concurrency is observable)
+     * @param slowTime                extra delay of the answer for the {@code slow} test token
+     */
+    public record Settings(String shopId, String shopPass, int port, int paymentConcurrencyLimit,
+                           int orderConcurrencyLimit, Duration tokenTtl, Duration processingTime, Duration slowTime) {
+
+        public Settings {
+            Objects.requireNonNull(shopId, "shopId");
+            Objects.requireNonNull(shopPass, "shopPass");
+            Objects.requireNonNull(tokenTtl, "tokenTtl");
+            Objects.requireNonNull(processingTime, "processingTime");
+            Objects.requireNonNull(slowTime, "slowTime");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port " + port);
+            }
+            if (paymentConcurrencyLimit < 1 || orderConcurrencyLimit < 1) {
+                throw new IllegalArgumentException("concurrency limits must be at least 1");
+            }
+            if (tokenTtl.isNegative() || processingTime.isNegative() || slowTime.isNegative()) {
+                throw new IllegalArgumentException("durations must not be negative");
+            }
+        }
+
+        /** Port 0, limits 5/10, token TTL 1 h, processing time 20 ms, slow time 3 s. */
+        public static Settings defaults(String shopId, String shopPass) {
+            return new Settings(shopId, shopPass, 0, 5, 10, Duration.ofHours(1), Duration.ofMillis(20),
+                    Duration.ofSeconds(3));
+        }
+
+        public Settings withPort(int port) {
+            return new Settings(shopId, shopPass, port, paymentConcurrencyLimit, orderConcurrencyLimit, tokenTtl,
+                    processingTime, slowTime);
+        }
+
+        public Settings withProcessingTime(Duration processingTime) {
+            return new Settings(shopId, shopPass, port, paymentConcurrencyLimit, orderConcurrencyLimit, tokenTtl,
+                    processingTime, slowTime);
+        }
+
+        public Settings withSlowTime(Duration slowTime) {
+            return new Settings(shopId, shopPass, port, paymentConcurrencyLimit, orderConcurrencyLimit, tokenTtl,
+                    processingTime, slowTime);
+        }
+
+        public Settings withTokenTtl(Duration tokenTtl) {
+            return new Settings(shopId, shopPass, port, paymentConcurrencyLimit, orderConcurrencyLimit, tokenTtl,
+                    processingTime, slowTime);
+        }
+
+        public Settings withLimits(int payment, int order) {
+            return new Settings(shopId, shopPass, port, payment, order, tokenTtl, processingTime, slowTime);
+        }
+
+        @Override
+        public String toString() {
+            return "Settings[shopId=" + shopId + ", shopPass=***, port=" + port + ", paymentConcurrencyLimit="
+                    + paymentConcurrencyLimit + ", orderConcurrencyLimit=" + orderConcurrencyLimit + ", tokenTtl="
+                    + tokenTtl + ", processingTime=" + processingTime + ", slowTime=" + slowTime + "]";
+        }
+    }
+
+    /**
+     * One request as the sandbox saw it.
+     *
+     * @param path           request path
+     * @param idempotencyKey the Idempotency-Key header or null
+     * @param authScheme     {@code Basic}, {@code Bearer} or null (absent or another scheme)
+     * @param status         HTTP status answered
+     * @param title          problem title, or null for non-problem answers
+     */
+    public record RecordedRequest(String path, String idempotencyKey, String authScheme, int status, String title) {}
+
+    private enum Endpoint {
+        TOKEN("/token", null, false, false),
+        CREDIT_CHARGE("/credit/charge", "CreditChargeRequest", true, false),
+        CREDIT_ONFILE_CHARGE("/credit/on-file/charge", "CreditOnfileChargeRequest", true, false),
+        TDS2_FINALIZE_CHARGE("/tds2/finalizeCharge", "Tds2FinalizeChargeRequest", true, false),
+        ORDER_CAPTURE("/order/capture", "OrderCaptureRequest", true, true),
+        ORDER_CANCEL("/order/cancel", "OrderCancelRequest", true, true),
+        ORDER_INQUIRY("/order/inquiry", "OrderInquiryRequest", false, true);
+
+        final String path;
+        final String schema;
+        final boolean idempotent;
+        final boolean orderLimit;
+
+        Endpoint(String path, String schema, boolean idempotent, boolean orderLimit) {
+            this.path = path;
+            this.schema = schema;
+            this.idempotent = idempotent;
+            this.orderLimit = orderLimit;
+        }
+
+        static Endpoint of(String path) {
+            for (Endpoint e : values()) {
+                if (e.path.equals(path)) {
+                    return e;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** A complete HTTP answer (kept byte for byte for idempotent replays). */
+    private record Reply(int status, String contentType, byte[] body, String title, Map<String, String> headers) {}
+
+    private static final class KeyEntry {
+        final String path;
+        final Instant created;
+        volatile Reply reply; // null while in progress
+
+        KeyEntry(String path, Instant created) {
+            this.path = path;
+            this.created = created;
+        }
+    }
+
+    static {
+        // The JDK server flushes the status line/headers and the body in two writes; with Nagle's algorithm and the
+        // client's delayed ACK every answer would take ~40 ms more. The property is read once per JVM, when the
+        // first com.sun.net.httpserver server is created, so it is only set when nobody chose a value.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    private final Settings settings;
+    private final GmoOpenApi openApi;
+    private final GmoPayments payments;
+    private volatile Clock clock = Clock.systemUTC();
+
+    private final Map<String, Instant> tokens = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> maxInFlight = new ConcurrentHashMap<>();
+    private final AtomicInteger tooManyRequests = new AtomicInteger();
+    private final AtomicLong sequence = new AtomicLong();
+    private final ConcurrentSkipListMap<Long, RecordedRequest> recorded = new ConcurrentSkipListMap<>();
+    private final Map<String, KeyEntry> keys = new HashMap<>();
+
+    private HttpServer server;
+    private ExecutorService executor;
+    private volatile String baseUrl;
+
+    public GmoSandbox(Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.openApi = GmoOpenApi.get();
+        this.payments = new GmoPayments(() -> clock.instant(), this::baseUrl);
+    }
+
+    /** Starts listening (idempotent). */
+    public synchronized GmoSandbox start() {
+        if (server != null) {
+            return this;
+        }
+        try {
+            HttpServer s = HttpServer.create(
+                    new InetSocketAddress(InetAddress.getByName("127.0.0.1"), settings.port()), 256);
+            AtomicInteger threadNo = new AtomicInteger();
+            ThreadFactory threads = r -> {
+                Thread t = new Thread(r, "gmo-sandbox-" + threadNo.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
+            ExecutorService pool = Executors.newFixedThreadPool(64, threads);
+            s.setExecutor(pool);
+            s.createContext("/", this::handle);
+            s.start();
+            this.server = s;
+            this.executor = pool;
+            this.baseUrl = "http://127.0.0.1:" + s.getAddress().getPort();
+            LOG.log(System.Logger.Level.INFO, "GMO-PG sandbox listening on {0}", baseUrl);
+            return this;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the GMO-PG sandbox on port " + settings.port(), e);
+        }
+    }
+
+    /** {@code http://127.0.0.1:<port>}. */
+    public String baseUrl() {
+        String url = baseUrl;
+        if (url == null) {
+            throw new IllegalStateException("the GMO-PG sandbox is not started");
+        }
+        return url;
+    }
+
+    /** {@code baseUrl() + "/token"}. */
+    public String tokenUrl() {
+        return baseUrl() + "/token";
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            server.stop(0);
+            executor.shutdownNow();
+            server = null;
+            executor = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ observation
+
+    /** How many times a charge/finalize actually authorized (or captured) money for that orderId; replays don't count. */
+    public int authorizations(String orderId) {
+        return payments.authorizations(orderId);
+    }
+
+    /** Highest number of concurrent in-flight (admitted) requests observed on that endpoint path. */
+    public int maxInFlight(String path) {
+        AtomicInteger max = maxInFlight.get(settings.shopId() + " " + path);
+        return max == null ? 0 : max.get();
+    }
+
+    /** Total 429 answers. */
+    public int tooManyRequestsAnswered() {
+        return tooManyRequests.get();
+    }
+
+    /** Every answered request, in order of arrival. */
+    public List<RecordedRequest> requests() {
+        return List.copyOf(recorded.values());
+    }
+
+    /** Makes every access token issued so far answer 401 from now on. */
+    public void expireAllTokens() {
+        tokens.clear();
+    }
+
+    /** Clears transactions, idempotency keys, counters and recorded requests; keeps settings and access tokens. */
+    public void reset() {
+        payments.reset();
+        synchronized (keys) {
+            keys.clear();
+        }
+        maxInFlight.clear();
+        tooManyRequests.set(0);
+        recorded.clear();
+    }
+
+    /** For tests: the clock used for token expiry, idempotency-key expiry, timestamps and capture expiry. */
+    void clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock);
+    }
+
+    // ------------------------------------------------------------------ HTTP plumbing
+
+    private void handle(HttpExchange exchange) {
+        long seq = sequence.incrementAndGet();
+        String path = exchange.getRequestURI().getRawPath();
+        Headers headers = exchange.getRequestHeaders();
+        String key = emptyToNull(headers.getFirst("Idempotency-Key"));
+        String authorization = headers.getFirst("Authorization");
+        String scheme = authScheme(authorization);
+        AtomicInteger slot = null;
+        Reply reply;
+        try {
+            if (path.startsWith(ACS_PREFIX)) {
+                reply = acsPage(exchange, path);
+            } else {
+                Endpoint endpoint = Endpoint.of(path);
+                if (endpoint == null) {
+                    throw GmoProblem.notFound();
+                }
+                if (!"POST".equals(exchange.getRequestMethod())) {
+                    throw GmoProblem.methodNotAllowed();
+                }
+                String shop = authenticate(authorization, endpoint);
+                String counterKey = shop + " " + endpoint.path;
+                AtomicInteger counter = inFlight.computeIfAbsent(counterKey, k -> new AtomicInteger());
+                int limit = endpoint.orderLimit ? settings.orderConcurrencyLimit()
+                        : settings.paymentConcurrencyLimit();
+                int now = counter.incrementAndGet();
+                if (now > limit) {
+                    counter.decrementAndGet();
+                    tooManyRequests.incrementAndGet();
+                    throw GmoProblem.tooManyRequests();
+                }
+                slot = counter;
+                maxInFlight.computeIfAbsent(counterKey, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
+                reply = process(exchange, endpoint, shop, key);
+            }
+        } catch (GmoProblem p) {
+            reply = problem(p, path);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "GMO-PG sandbox: unexpected " + e.getClass().getName() + " on " + path);
+            reply = problem(GmoProblem.internalError(), path);
+        }
+        recorded.put(seq, new RecordedRequest(path, key, scheme, reply.status(), reply.title()));
+        if (slot != null) {
+            // the connection is no longer counted once the answer is being sent
+            slot.decrementAndGet();
+        }
+        send(exchange, reply);
+    }
+
+    private Reply process(HttpExchange exchange, Endpoint endpoint, String shop, String key) {
+        pause(settings.processingTime());
+        if (endpoint == Endpoint.TOKEN) {
+            return issueToken(exchange, shop);
+        }
+        String mediaType = mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
+        if (!JSON.equals(mediaType)) {
+            throw GmoProblem.unsupportedMediaType(JSON);
+        }
+        if (key != null && key.length() > 36) {
+            throw GmoProblem.invalidHeader("Idempotency-Key");
+        }
+        if (!endpoint.idempotent || key == null) {
+            return execute(exchange, endpoint, key, endpoint.path);
+        }
+        String mapKey = shop + "\u0000" + key;
+        KeyEntry entry;
+        synchronized (keys) {
+            entry = keys.get(mapKey);
+            Instant now = clock.instant();
+            if (entry != null && entry.reply != null && !now.isBefore(entry.created.plus(IDEMPOTENCY_TTL))) {
+                keys.remove(mapKey);
+                entry = null;
+            }
+            if (entry != null) {
+                if (!entry.path.equals(endpoint.path)) {
+                    throw new GmoProblem(400, "invalid_header",
+                            "The Idempotency-Key has already been used for another API.(Idempotency-Key)");
+                }
+                if (entry.reply == null) {
+                    throw GmoProblem.conflict();
+                }
+                return entry.reply;   // replay, byte for byte
+            }
+            entry = new KeyEntry(endpoint.path, now);
+            keys.put(mapKey, entry);
+        }
+        Reply reply;
+        try {
+            reply = execute(exchange, endpoint, key, endpoint.path);
+        } catch (GmoProblem p) {
+            reply = problem(p, endpoint.path);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING,
+                    "GMO-PG sandbox: unexpected " + e.getClass().getName() + " on " + endpoint.path);
+            reply = problem(GmoProblem.internalError(), endpoint.path);
+        }
+        synchronized (keys) {
+            int s = reply.status();
+            if (s == 409 || s == 429 || s == 500 || s == 502) {
+                keys.remove(mapKey, entry);   // the next attempt with this key is processed again
+            } else {
+                entry.reply = reply;
+            }
+        }
+        return reply;
+    }
+
+    private Reply execute(HttpExchange exchange, Endpoint endpoint, String key, String instance) {
+        JsonNode body = readJson(exchange);
+        openApi.validateRequest(endpoint.schema, body);
+        GmoPayments.Answer answer = switch (endpoint) {
+            case CREDIT_CHARGE -> payments.charge(body, key);
+            case CREDIT_ONFILE_CHARGE -> payments.onfileCharge(body, key);
+            case TDS2_FINALIZE_CHARGE -> payments.finalizeCharge(body);
+            case ORDER_CAPTURE -> payments.capture(body);
+            case ORDER_CANCEL -> payments.cancel(body);
+            case ORDER_INQUIRY -> payments.inquiry(body);
+            case TOKEN -> throw new IllegalStateException();
+        };
+        if (answer.slow()) {
+            pause(settings.slowTime());
+        }
+        if (answer.problem() != null) {
+            return problem(answer.problem(), instance);
+        }
+        return json(answer.status(), answer.body(), Map.of());
+    }
+
+    // ------------------------------------------------------------------ auth & token
+
+    private String authenticate(String authorization, Endpoint endpoint) {
+        if (authorization == null) {
+            throw GmoProblem.unauthorized();
+        }
+        int space = authorization.indexOf(' ');
+        if (space < 0) {
+            throw GmoProblem.unauthorized();
+        }
+        String scheme = authorization.substring(0, space);
+        String credentials = authorization.substring(space + 1).trim();
+        if (scheme.equalsIgnoreCase("Basic")) {
+            byte[] decoded;
+            try {
+                decoded = Base64.getDecoder().decode(credentials);
+            } catch (IllegalArgumentException e) {
+                throw GmoProblem.unauthorized();
+            }
+            byte[] expected = (settings.shopId() + ":" + settings.shopPass()).getBytes(StandardCharsets.UTF_8);
+            if (!MessageDigest.isEqual(decoded, expected)) {
+                throw GmoProblem.unauthorized();
+            }
+            return settings.shopId();
+        }
+        if (scheme.equalsIgnoreCase("Bearer") && endpoint != Endpoint.TOKEN) {
+            Instant expiry = tokens.get(credentials);
+            if (expiry == null) {
+                throw GmoProblem.unauthorized();
+            }
+            if (!clock.instant().isBefore(expiry)) {
+                tokens.remove(credentials, expiry);
+                throw GmoProblem.unauthorized();
+            }
+            return settings.shopId();
+        }
+        throw GmoProblem.unauthorized();
+    }
+
+    private Reply issueToken(HttpExchange exchange, String shop) {
+        if (!FORM.equals(mediaType(exchange.getRequestHeaders().getFirst("Content-Type")))) {
+            throw GmoProblem.unsupportedMediaType(FORM);
+        }
+        ObjectNode form = GmoOpenApi.MAPPER.createObjectNode();
+        String raw = new String(readBody(exchange), StandardCharsets.UTF_8);
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            try {
+                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                if (!value.isEmpty()) {
+                    form.put(name, value);
+                }
+            } catch (IllegalArgumentException e) {
+                throw GmoProblem.invalidParameter("body");
+            }
+        }
+        openApi.validateRequest("TokenRequest", form);
+        String token = Base64.getEncoder().encodeToString(
+                (UUID.randomUUID() + ":" + String.format(Locale.ROOT, "%013d", clock.millis()))
+                        .getBytes(StandardCharsets.UTF_8));
+        tokens.put(token, clock.instant().plus(settings.tokenTtl()));
+        ObjectNode body = GmoOpenApi.MAPPER.createObjectNode();
+        body.put("access_token", token);
+        body.put("expires_in", Long.toString(settings.tokenTtl().toSeconds()));
+        body.put("scope", "openapi");
+        body.put("token_type", "bearer");
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("Cache-Control", "no-store");
+        extra.put("Pragma", "no-cache");
+        return json(201, body, extra);
+    }
+
+    // ------------------------------------------------------------------ fake ACS page
+
+    private Reply acsPage(HttpExchange exchange, String path) {
+        if (!"GET".equals(exchange.getRequestMethod())) {
+            throw GmoProblem.methodNotAllowed();
+        }
+        String accessId = path.substring(ACS_PREFIX.length());
+        if (!payments.isTdsTransaction(accessId)) {
+            throw GmoProblem.notFound();
+        }
+        String result = queryParameter(exchange.getRequestURI().getRawQuery(), "result");
+        String accept = exchange.getRequestHeaders().getFirst("Accept");
+        if (result == null && accept != null && accept.toLowerCase(Locale.ROOT).contains("text/html")) {
+            String html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>GMO-PG sandbox 3-D Secure"
+                    + "</title></head>\n<body><h1>3-D Secure (sandbox)</h1><p>Transaction " + accessId + "</p>\n"
+                    + "<p><a href=\"?result=success\">Authenticate successfully</a></p>\n"
+                    + "<p><a href=\"?result=failure\">Fail authentication</a></p>\n</body></html>\n";
+            return new Reply(200, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8), null,
+                    Map.of("Cache-Control", "no-store"));
+        }
+        boolean success;
+        if (result == null || result.equals("success")) {
+            success = true;
+        } else if (result.equals("failure")) {
+            success = false;
+        } else {
+            throw GmoProblem.invalidParameter("result");
+        }
+        String location = payments.acsReturn(accessId, success);
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("Location", location);
+        extra.put("Cache-Control", "no-store");
+        return new Reply(302, null, new byte[0], null, extra);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private JsonNode readJson(HttpExchange exchange) {
+        byte[] raw = readBody(exchange);
+        JsonNode node;
+        try {
+            node = GmoOpenApi.MAPPER.readTree(raw);
+        } catch (IOException e) {
+            throw new GmoProblem(400, "invalid_parameter", "The request body is not valid JSON.");
+        }
+        if (node == null || node.isMissingNode()) {
+            throw new GmoProblem(400, "invalid_parameter", "The request body is not valid JSON.");
+        }
+        return clean(node);
+    }
+
+    /** "任意パラメーター": {@code null} and {@code ""} mean "not set". */
+    private static JsonNode clean(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            List<String> remove = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> e : object.properties()) {
+                JsonNode v = e.getValue();
+                if (v.isNull() || (v.isTextual() && v.asText().isEmpty())) {
+                    remove.add(e.getKey());
+                } else {
+                    clean(v);
+                }
+            }
+            object.remove(remove);
+        } else if (node instanceof ArrayNode array) {
+            for (JsonNode child : array) {
+                clean(child);
+            }
+        }
+        return node;
+    }
+
+    private static byte[] readBody(HttpExchange exchange) {
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] body = in.readNBytes(MAX_BODY + 1);
+            if (body.length > MAX_BODY) {
+                throw GmoProblem.invalidRequest("The request body is too large.");
+            }
+            return body;
+        } catch (IOException e) {
+            throw GmoProblem.invalidRequest("The request body could not be read.");
+        }
+    }
+
+    private static Reply json(int status, JsonNode body, Map<String, String> headers) {
+        try {
+            return new Reply(status, JSON, GmoOpenApi.MAPPER.writeValueAsBytes(body), null, headers);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Reply problem(GmoProblem p, String instance) {
+        try {
+            return new Reply(p.status, PROBLEM_JSON, GmoOpenApi.MAPPER.writeValueAsBytes(p.toJson(instance)),
+                    p.title, Map.of());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void send(HttpExchange exchange, Reply reply) {
+        try {
+            Headers out = exchange.getResponseHeaders();
+            if (reply.contentType() != null) {
+                out.set("Content-Type", reply.contentType());
+            }
+            reply.headers().forEach(out::set);
+            if (reply.status() == 405) {
+                out.set("Allow", exchange.getRequestURI().getRawPath().startsWith(ACS_PREFIX) ? "GET" : "POST");
+            }
+            byte[] body = reply.body();
+            boolean head = "HEAD".equals(exchange.getRequestMethod());
+            exchange.sendResponseHeaders(reply.status(), body.length == 0 || head ? -1 : body.length);
+            if (body.length > 0 && !head) {
+                try (OutputStream os = exchange.getResponseBody()) {
+                    os.write(body);
+                }
+            }
+        } catch (IOException e) {
+            // the client went away (e.g. it timed out on a slow answer)
+            LOG.log(System.Logger.Level.DEBUG, "GMO-PG sandbox: answer not delivered: " + e.getClass().getName());
+        } finally {
+            exchange.close();
+        }
+    }
+
+    private static String authScheme(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String scheme = authorization.trim().split(" ", 2)[0];
+        if (scheme.equalsIgnoreCase("Basic")) {
+            return "Basic";
+        }
+        if (scheme.equalsIgnoreCase("Bearer")) {
+            return "Bearer";
+        }
+        return null;
+    }
+
+    private static String mediaType(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static String queryParameter(String rawQuery, String name) {
+        if (rawQuery == null) {
+            return null;
+        }
+        for (String pair : rawQuery.split("&")) {
+            int eq = pair.indexOf('=');
+            String n = eq < 0 ? pair : pair.substring(0, eq);
+            if (n.equals(name)) {
+                try {
+                    return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    throw GmoProblem.invalidParameter(name);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    private static void pause(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

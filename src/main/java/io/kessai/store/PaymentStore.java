@@ -1,0 +1,417 @@
+package io.kessai.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kessai.model.NextAction;
+import io.kessai.model.PaymentError;
+import io.kessai.model.PaymentStatus;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Payments, idempotency keys, upstream operations, transitions and attempts, over plain JDBC. */
+public final class PaymentStore {
+    private static final String COLUMNS = "payment_id, order_id, provider, status, amount, currency, captured_amount,"
+            + " refunded_amount, capture_mode, capture_at, capture_expires_at, next_action, provider_ref,"
+            + " provider_status, error_code, error_message, error_provider_code, error_retryable, csrf_token,"
+            + " request_hash, order_json, created_at, updated_at";
+
+    private final Database db;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    public PaymentStore(Database db, ObjectMapper json, Clock clock) {
+        this.db = db;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    public OffsetDateTime now() {
+        return OffsetDateTime.now(clock);
+    }
+
+    // ---- payments ---------------------------------------------------------------------------
+
+    public Optional<PaymentRecord> find(String paymentId) {
+        return db.inTransaction(c -> select(c, "payment_id = ?", paymentId, false));
+    }
+
+    public Optional<PaymentRecord> findByOrderId(String orderId) {
+        return db.inTransaction(c -> select(c, "order_id = ?", orderId, false));
+    }
+
+    /** Finds a payment by the provider's own id of it (providerRef.id, e.g. GMO accessId). */
+    public Optional<PaymentRecord> findByProviderRef(String provider, String refId) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT payment_id FROM payments WHERE provider = ? AND provider_ref_id = ?")) {
+                ps.setString(1, provider);
+                ps.setString(2, refId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? select(c, "payment_id = ?", rs.getString(1), false) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Finds the payment an idempotency key belongs to, with the hash of the request that first used it. */
+    public Optional<KeyedPayment> findByKey(String key) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT payment_id, request_hash FROM idempotency_keys WHERE idem_key = ?")) {
+                ps.setString(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    String requestHash = rs.getString(2);
+                    return select(c, "payment_id = ?", rs.getString(1), false)
+                            .map(p -> new KeyedPayment(p, requestHash));
+                }
+            }
+        });
+    }
+
+    public record KeyedPayment(PaymentRecord payment, String requestHash) {
+    }
+
+    /**
+     * Inserts a new payment together with its idempotency key and its first operation, atomically.
+     * A unique violation (the key or the orderId is taken, e.g. by a concurrent identical request)
+     * surfaces as a {@link StoreException} whose {@link StoreException#isUniqueViolation()} is true.
+     */
+    public void insert(PaymentRecord p, String idempotencyKey, String source) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO payments (" + COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                int i = 0;
+                ps.setString(++i, p.paymentId());
+                ps.setString(++i, p.orderId());
+                ps.setString(++i, p.provider());
+                ps.setString(++i, p.status().wire());
+                ps.setBigDecimal(++i, p.amount());
+                ps.setString(++i, p.currency());
+                ps.setBigDecimal(++i, p.capturedAmount());
+                ps.setBigDecimal(++i, p.refundedAmount());
+                ps.setString(++i, p.captureMode());
+                ps.setString(++i, p.captureAt());
+                setTime(ps, ++i, p.captureExpiresAt());
+                ps.setString(++i, toJson(p.nextAction()));
+                ps.setString(++i, toJson(p.providerRef()));
+                ps.setString(++i, p.providerStatus());
+                setError(ps, i, p.error());
+                i += 4;
+                ps.setString(++i, p.csrfToken());
+                ps.setString(++i, p.requestHash());
+                ps.setString(++i, p.orderJson());
+                setTime(ps, ++i, p.createdAt());
+                setTime(ps, ++i, p.updatedAt());
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO idempotency_keys (idem_key, request_hash, payment_id, created_at) VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, idempotencyKey);
+                ps.setString(2, p.requestHash());
+                ps.setString(3, p.paymentId());
+                setTime(ps, 4, p.createdAt());
+                ps.executeUpdate();
+            }
+            insertTransition(c, p.paymentId(), null, p.status(), true, source, p.providerStatus());
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code change} on the locked current row and writes what it returns, in one transaction, so
+     * that concurrent doors (API answer, callback, webhook, poll) apply one after the other.
+     */
+    public <T> T update(String paymentId, RowChange<T> change) {
+        return db.inTransaction(c -> {
+            PaymentRecord current = select(c, "payment_id = ?", paymentId, true)
+                    .orElseThrow(() -> new IllegalStateException("payment vanished: " + paymentId));
+            Changed<T> changed = change.apply(current);
+            if (changed.next() != null && !changed.next().equals(current)) {
+                write(c, changed.next());
+            }
+            if (changed.transition() != null) {
+                Transition t = changed.transition();
+                insertTransition(c, paymentId, current.status(), t.to(), t.applied(), t.source(), t.providerStatus());
+            }
+            return changed.value();
+        });
+    }
+
+    @FunctionalInterface
+    public interface RowChange<T> {
+        Changed<T> apply(PaymentRecord current) throws SQLException;
+    }
+
+    /** What a change writes: the new row (or null for none), the transition to record, and a value to return. */
+    public record Changed<T>(PaymentRecord next, Transition transition, T value) {
+    }
+
+    public record Transition(PaymentStatus to, boolean applied, String source, String providerStatus) {
+    }
+
+    private void write(Connection c, PaymentRecord p) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE payments SET status = ?, captured_amount = ?,"
+                + " refunded_amount = ?, capture_expires_at = ?, next_action = ?, provider_ref = ?, provider_ref_id = ?, provider_status = ?,"
+                + " error_code = ?, error_message = ?, error_provider_code = ?, error_retryable = ?, order_json = ?,"
+                + " updated_at = ? WHERE payment_id = ?")) {
+            int i = 0;
+            ps.setString(++i, p.status().wire());
+            ps.setBigDecimal(++i, p.capturedAmount());
+            ps.setBigDecimal(++i, p.refundedAmount());
+            setTime(ps, ++i, p.captureExpiresAt());
+            ps.setString(++i, toJson(p.nextAction()));
+            ps.setString(++i, toJson(p.providerRef()));
+            ps.setString(++i, p.ref("id"));
+            ps.setString(++i, p.providerStatus());
+            setError(ps, i, p.error());
+            i += 4;
+            ps.setString(++i, p.orderJson());
+            setTime(ps, ++i, p.updatedAt());
+            ps.setString(++i, p.paymentId());
+            ps.executeUpdate();
+        }
+    }
+
+    private void insertTransition(Connection c, String paymentId, PaymentStatus from, PaymentStatus to,
+                                  boolean applied, String source, String providerStatus) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO payment_transitions (payment_id, from_status,"
+                + " to_status, applied, source, provider_status, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, paymentId);
+            ps.setString(2, from == null ? null : from.wire());
+            ps.setString(3, to.wire());
+            ps.setBoolean(4, applied);
+            ps.setString(5, source);
+            ps.setString(6, providerStatus);
+            setTime(ps, 7, now());
+            ps.executeUpdate();
+        }
+    }
+
+    public List<TransitionRow> transitions(String paymentId) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT from_status, to_status, applied, source,"
+                    + " provider_status FROM payment_transitions WHERE payment_id = ? ORDER BY id")) {
+                ps.setString(1, paymentId);
+                List<TransitionRow> rows = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new TransitionRow(rs.getString(1), rs.getString(2), rs.getBoolean(3),
+                                rs.getString(4), rs.getString(5)));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
+    public record TransitionRow(String from, String to, boolean applied, String source, String providerStatus) {
+    }
+
+    // ---- operations ---------------------------------------------------------------------------
+
+    /**
+     * The upstream idempotency key of a logical operation. An operation of that kind whose outcome is not
+     * known yet ({@code started} or {@code unknown}) is continued with its key; otherwise a new one starts.
+     */
+    public Operation beginOperation(String paymentId, String kind, BigDecimal amount) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT operation_id, upstream_key FROM payment_operations"
+                    + " WHERE payment_id = ? AND kind = ? AND state IN ('started', 'unknown') ORDER BY created_at")) {
+                ps.setString(1, paymentId);
+                ps.setString(2, kind);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return new Operation(rs.getString(1), paymentId, kind, rs.getString(2), true);
+                    }
+                }
+            }
+            Operation op = new Operation(UUID.randomUUID().toString(), paymentId, kind, UUID.randomUUID().toString(), false);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO payment_operations (operation_id, payment_id,"
+                    + " kind, upstream_key, state, amount, created_at, updated_at) VALUES (?, ?, ?, ?, 'started', ?, ?, ?)")) {
+                ps.setString(1, op.operationId());
+                ps.setString(2, paymentId);
+                ps.setString(3, kind);
+                ps.setString(4, op.upstreamKey());
+                ps.setBigDecimal(5, amount);
+                setTime(ps, 6, now());
+                setTime(ps, 7, now());
+                ps.executeUpdate();
+            }
+            return op;
+        });
+    }
+
+    /** @param state {@code done} (answer received), or {@code unknown} (no answer: continue with the same key) */
+    public void finishOperation(Operation op, String state) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE payment_operations SET state = ?, updated_at = ? WHERE operation_id = ?")) {
+                ps.setString(1, state);
+                setTime(ps, 2, now());
+                ps.setString(3, op.operationId());
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    public record Operation(String operationId, String paymentId, String kind, String upstreamKey, boolean resumed) {
+    }
+
+    public List<String> operationKeys(String paymentId) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT kind, upstream_key, state FROM payment_operations WHERE payment_id = ? ORDER BY created_at")) {
+                ps.setString(1, paymentId);
+                List<String> rows = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(rs.getString(1) + ":" + rs.getString(2) + ":" + rs.getString(3));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
+    // ---- attempts -------------------------------------------------------------------------------
+
+    public void recordAttempt(UpstreamAttempt a) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO upstream_attempts (payment_id, provider,"
+                    + " operation, idempotency_key, http_status, provider_code, outcome, latency_ms, attempted_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, a.paymentId());
+                ps.setString(2, a.provider());
+                ps.setString(3, a.operation());
+                ps.setString(4, a.idempotencyKey());
+                if (a.httpStatus() == null) {
+                    ps.setNull(5, Types.INTEGER);
+                } else {
+                    ps.setInt(5, a.httpStatus());
+                }
+                ps.setString(6, a.providerCode());
+                ps.setString(7, a.outcome());
+                ps.setLong(8, a.latencyMillis());
+                setTime(ps, 9, now());
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    public List<UpstreamAttempt> attempts(String paymentId) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT payment_id, provider, operation, idempotency_key,"
+                    + " http_status, provider_code, outcome, latency_ms FROM upstream_attempts WHERE payment_id = ? ORDER BY id")) {
+                ps.setString(1, paymentId);
+                List<UpstreamAttempt> rows = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        int status = rs.getInt(5);
+                        rows.add(new UpstreamAttempt(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                rs.wasNull() ? null : status, rs.getString(6), rs.getString(7), rs.getLong(8)));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
+    // ---- mapping -------------------------------------------------------------------------------
+
+    private Optional<PaymentRecord> select(Connection c, String where, String value, boolean forUpdate) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT " + COLUMNS + " FROM payments WHERE " + where + (forUpdate ? " FOR UPDATE" : ""))) {
+            ps.setString(1, value);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private PaymentRecord map(ResultSet rs) throws SQLException {
+        String errorCode = rs.getString("error_code");
+        PaymentError error = errorCode == null ? null : new PaymentError(errorCode, rs.getString("error_message"),
+                rs.getString("error_provider_code"), rs.getBoolean("error_retryable"));
+        return new PaymentRecord(
+                rs.getString("payment_id"),
+                rs.getString("order_id"),
+                rs.getString("provider"),
+                PaymentStatus.fromWire(rs.getString("status")),
+                rs.getBigDecimal("amount"),
+                rs.getString("currency"),
+                rs.getBigDecimal("captured_amount"),
+                rs.getBigDecimal("refunded_amount"),
+                rs.getString("capture_mode"),
+                rs.getString("capture_at"),
+                rs.getObject("capture_expires_at", OffsetDateTime.class),
+                fromJson(rs.getString("next_action"), new TypeReference<NextAction>() { }),
+                fromJson(rs.getString("provider_ref"), new TypeReference<Map<String, String>>() { }),
+                rs.getString("provider_status"),
+                error,
+                rs.getString("csrf_token"),
+                rs.getString("request_hash"),
+                rs.getString("order_json"),
+                rs.getObject("created_at", OffsetDateTime.class),
+                rs.getObject("updated_at", OffsetDateTime.class));
+    }
+
+    private static void setError(PreparedStatement ps, int afterIndex, PaymentError e) throws SQLException {
+        ps.setString(afterIndex + 1, e == null ? null : e.code());
+        ps.setString(afterIndex + 2, e == null ? null : e.message());
+        ps.setString(afterIndex + 3, e == null ? null : e.providerCode());
+        if (e == null) {
+            ps.setNull(afterIndex + 4, Types.BOOLEAN);
+        } else {
+            ps.setBoolean(afterIndex + 4, e.retryable());
+        }
+    }
+
+    private static void setTime(PreparedStatement ps, int index, OffsetDateTime t) throws SQLException {
+        if (t == null) {
+            ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            ps.setObject(index, t);
+        }
+    }
+
+    private String toJson(Object value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private <T> T fromJson(String text, TypeReference<T> type) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return json.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
