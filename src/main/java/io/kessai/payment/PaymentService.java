@@ -380,6 +380,11 @@ public final class PaymentService {
     }
 
     private byte[] bodyBytes(Exchange exchange) {
+        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).contains("json")
+                && exchange.getMessage().getBody() != null) {
+            throw KessaiException.invalid("Content-Type", "media_type", "must be application/json");
+        }
         Object body = exchange.getMessage().getBody();
         try {
             if (body == null) {

@@ -77,7 +77,7 @@ public final class Kessai {
         }
 
         Database database = new Database(config.get("kessai.db.url"), config.get("kessai.db.user"),
-                config.get("kessai.db.password"), config.integer("kessai.db.pool-size"));
+                java.util.Objects.requireNonNullElse(config.find("kessai.db.password"), ""), config.integer("kessai.db.pool-size"));
         closeWithContext(context, database);
         PaymentStore store = new PaymentStore(database, json, clock);
 

@@ -43,7 +43,7 @@ public final class PaymentStore {
     }
 
     public OffsetDateTime now() {
-        return OffsetDateTime.now(clock);
+        return OffsetDateTime.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     }
 
     // ---- payments ---------------------------------------------------------------------------

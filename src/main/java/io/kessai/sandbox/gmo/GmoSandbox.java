@@ -399,7 +399,7 @@ public final class GmoSandbox implements AutoCloseable {
             }
         } catch (GmoProblem p) {
             reply = problem(p, path);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {   // never leave a slot or the exchange open; never log messages (may quote bodies)
             LOG.log(System.Logger.Level.WARNING, "GMO-PG sandbox: unexpected " + e.getClass().getName() + " on " + path);
             reply = problem(GmoProblem.internalError(), path);
         }
@@ -453,7 +453,7 @@ public final class GmoSandbox implements AutoCloseable {
             reply = execute(exchange, endpoint, key, endpoint.path);
         } catch (GmoProblem p) {
             reply = problem(p, endpoint.path);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             LOG.log(System.Logger.Level.WARNING,
                     "GMO-PG sandbox: unexpected " + e.getClass().getName() + " on " + endpoint.path);
             reply = problem(GmoProblem.internalError(), endpoint.path);
