@@ -26,7 +26,7 @@ public final class Flow {
     /** Header naming the payment of capture, cancel and refund (the API's path parameter). */
     public static final String PAYMENT_ID_HEADER = "paymentId";
     public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
-    /** Header set on the answer of direct:kessai-pay: true when it replayed a stored result. */
+    /** Set on the answer of direct:kessai-pay (header and exchange property): true when it replayed a stored result. */
     public static final String REPLAY_HEADER = "KessaiReplay";
 
     private Flow() {

@@ -124,9 +124,9 @@ public final class PaymentService {
         }
         if (existing == null) {
             existing = create(order, provider, hash, idempotencyKey);
-            exchange.getMessage().setHeader(Flow.REPLAY_HEADER, false);
+            exchange.setProperty(Flow.REPLAY_HEADER, false);
         } else {
-            exchange.getMessage().setHeader(Flow.REPLAY_HEADER, true);
+            exchange.setProperty(Flow.REPLAY_HEADER, true);
         }
         exchange.setProperty(Flow.PAYMENT, existing);
         // A new payment, or one whose earlier charge got no answer, is (re)sent with the same upstream key.
@@ -196,13 +196,14 @@ public final class PaymentService {
         if (payment == null) {
             payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         }
-        boolean replay = exchange.getMessage().getHeader(Flow.REPLAY_HEADER, false, Boolean.class);
+        boolean replay = exchange.getProperty(Flow.REPLAY_HEADER, false, Boolean.class);
         if (payment.status() == PaymentStatus.FAILED
                 || (payment.status() == PaymentStatus.PENDING && payment.error() != null)) {
             PaymentError e = payment.error();
             throw new KessaiException(e.errorCode(), e.message(), List.of(), e.providerCode(), payment.paymentId());
         }
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, replay ? 200 : 201);
+        exchange.getMessage().setHeader(Flow.REPLAY_HEADER, replay);
         return result(payment);
     }
 
@@ -248,7 +249,6 @@ public final class PaymentService {
         exchange.setProperty(Flow.PAYMENT, current);
         exchange.setProperty(Flow.PROVIDER, current.provider());
         exchange.setProperty(Flow.AMOUNT, amount);
-        exchange.getMessage().setHeader(Flow.REPLAY_HEADER, false);
         if (current.status() == to) {
             // Asked again after it already happened: answer the current state, call nothing.
             exchange.setProperty(Flow.CALL_UPSTREAM, false);
@@ -319,12 +319,14 @@ public final class PaymentService {
         if (payment == null) {
             payment = store.find(exchange.getProperty(Flow.PAYMENT, PaymentRecord.class).paymentId()).orElseThrow();
         }
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         return result(payment);
     }
 
     // ---- GET ---------------------------------------------------------------------------------
 
     public PaymentResult get(Exchange exchange) {
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         return result(load(exchange));
     }
 
@@ -333,6 +335,7 @@ public final class PaymentService {
         if (orderId == null || orderId.isBlank()) {
             throw KessaiException.invalid("orderId", "required", "is required as a query parameter");
         }
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         return result(store.findByOrderId(orderId).orElseThrow(() ->
                 new KessaiException(ErrorCode.NOT_FOUND, "no payment has orderId " + orderId)));
     }
