@@ -30,7 +30,7 @@ public final class ProblemResponder {
                 .put("title", k.code().wire())
                 .put("status", k.code().httpStatus())
                 .put("detail", k.getMessage())
-                .put("instance", exchange.getMessage().getHeader(Exchange.HTTP_PATH, String.class));
+                .put("instance", exchange.getProperty("kessaiApiPath", String.class));
         ArrayNode errors = problem.putArray("errors");
         for (FieldError e : k.errors()) {
             errors.addObject().put("field", e.field()).put("code", e.code()).put("message", e.message());
