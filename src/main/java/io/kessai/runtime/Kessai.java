@@ -43,18 +43,36 @@ public final class Kessai {
     private static final Logger LOG = LoggerFactory.getLogger(Kessai.class);
     /** Every Kessai key with its default, on the classpath of the library jar. */
     public static final String DEFAULTS = "classpath:kessai.properties";
+    /** The transport-free routes: direct:kessai-* and the providers' conversations. */
     public static final List<String> ROUTES = List.of(
-            "routes/api.camel.yaml", "routes/errors.camel.yaml", "routes/payments.camel.yaml",
-            "routes/providers/gmo-pg.camel.yaml");
+            "routes/errors.camel.yaml", "routes/payments.camel.yaml", "routes/providers/gmo-pg.camel.yaml");
+    /** The HTTP API (REST DSL); it needs a platform-http server in the context. */
+    public static final List<String> HTTP_ROUTES = List.of("routes/api.camel.yaml");
+    /** Configuration keys whose values camel-main must mask in its start-up summary. */
+    public static final String SENSITIVE_KEYWORDS = "shop-pass,shoppass,secret-key,secretkey,private-key,privatekey,"
+            + "client-secret,clientsecret,api-key,apikey,webhook-token,webhooktoken,webhook-secret,webhooksecret,"
+            + "access-key,accesskey";
 
     private Kessai() {
     }
 
-    /** Embedding: binds the beans and loads the routes into an existing (not yet started) CamelContext. */
+    /**
+     * Embedding: binds the beans and loads the transport-free routes into an existing (not yet started)
+     * CamelContext; the application calls direct:kessai-pay and friends.
+     */
     public static void install(CamelContext context) throws Exception {
+        install(context, false);
+    }
+
+    /** As {@link #install(CamelContext)}, plus the HTTP API when the context has a platform-http server. */
+    public static void install(CamelContext context, boolean httpApi) throws Exception {
         bind(context);
+        List<String> routes = new ArrayList<>(ROUTES);
+        if (httpApi) {
+            routes.addAll(HTTP_ROUTES);
+        }
         List<Resource> resources = new ArrayList<>();
-        for (String route : ROUTES) {
+        for (String route : routes) {
             resources.add(PluginHelper.getResourceLoader(context).resolveResource("classpath:" + route));
         }
         PluginHelper.getRoutesLoader(context).loadRoutes(resources);
@@ -68,7 +86,8 @@ public final class Kessai {
         }
         Config config = new Config(context);
 
-        ObjectMapper json = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        ObjectMapper json = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         Clock clock = Clock.systemUTC();
         ZoneId zone = ZoneId.of(config.get("kessai.time-zone"));
 
@@ -83,7 +102,7 @@ public final class Kessai {
 
         GmoSettings gmo = GmoSettings.from(config::find, config.get("kessai.public-base-url"));
         Providers providers = new Providers(config.prefixed("kessai.routing."));
-        providers.register(new GmoProvider(gmo));
+        providers.register(new GmoProvider(gmo, clock));
 
         StateMachine stateMachine = new StateMachine(store, json);
         UpstreamCalls upstream = new UpstreamCalls(store);

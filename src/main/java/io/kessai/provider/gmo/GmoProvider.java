@@ -22,10 +22,22 @@ public final class GmoProvider implements PaymentProvider {
     static final Pattern PRINTABLE_ASCII = Pattern.compile("[ -~]*");
     static final Pattern POST_CODE = Pattern.compile("[0-9-]{1,16}");
 
-    private final GmoSettings settings;
+    /** GMO: an AUTH can be captured until 23:59:59 (Japan) of the 60th day after it. */
+    static final int AUTHORIZATION_DAYS = 60;
+    static final java.time.ZoneId JAPAN = java.time.ZoneId.of("Asia/Tokyo");
 
-    public GmoProvider(GmoSettings settings) {
+    private final GmoSettings settings;
+    private final java.time.Clock clock;
+
+    public GmoProvider(GmoSettings settings, java.time.Clock clock) {
         this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** The last moment an authorization made now can be captured. */
+    public java.time.OffsetDateTime captureDeadline() {
+        return java.time.LocalDate.now(clock.withZone(JAPAN)).plusDays(AUTHORIZATION_DAYS)
+                .atTime(23, 59, 59).atZone(JAPAN).toOffsetDateTime();
     }
 
     @Override
@@ -124,6 +136,16 @@ public final class GmoProvider implements PaymentProvider {
                         r.add(p + ".unitPrice", "range", "must not be above amount (GMO items[].price ≤ order.amount)");
                     }
                 }
+            }
+        }
+        if (order.capture() != null && PaymentOrder.Capture.SCHEDULED.equals(order.capture().mode()) && order.capture().at() != null) {
+            try {
+                if (java.time.OffsetDateTime.parse(order.capture().at()).isAfter(captureDeadline())) {
+                    r.add("capture.at", "range", "must not be after " + captureDeadline()
+                            + ": a GMO authorization can be captured for " + AUTHORIZATION_DAYS + " days");
+                }
+            } catch (java.time.format.DateTimeParseException e) {
+                // reported by the canonical rules
             }
         }
         if (order.platformFee() != null) {

@@ -61,6 +61,9 @@ final class Prefectures {
             "Kagoshima:鹿児島",
             "Okinawa:沖縄");
     private static final Map<String, String> CODES = new HashMap<>();
+    /** 北海道 is itself the full name; 東京都, 京都府, 大阪府; every other prefecture is 県. */
+    private static final List<String> SUFFIX = java.util.stream.IntStream.rangeClosed(1, 47)
+            .mapToObj(n -> n == 1 ? "" : n == 13 ? "都" : n == 26 || n == 27 ? "府" : "県").toList();
 
     static {
         for (int i = 0; i < NAMES.size(); i++) {
@@ -68,6 +71,7 @@ final class Prefectures {
             String[] names = NAMES.get(i).split(":");
             CODES.put(names[0].toLowerCase(Locale.ROOT), code);
             CODES.put(names[1], code);
+            CODES.put(names[1] + SUFFIX.get(i), code);
         }
     }
 
@@ -83,12 +87,11 @@ final class Prefectures {
             int n = Integer.parseInt(s);
             return n >= 1 && n <= 47 ? Optional.of(String.format("%03d", n)) : Optional.empty();
         }
-        String key = s.toLowerCase(Locale.ROOT)
-                .replaceAll("[- ](to|fu|ken|prefecture)$", "")
-                .replaceAll("(都|道|府|県)$", "");
-        if (key.equals("北海")) {
-            key = "北海道";
+        String exact = CODES.get(s);
+        if (exact != null) {
+            return Optional.of(exact);
         }
+        String key = s.toLowerCase(Locale.ROOT).replaceAll("[- ](to|fu|ken|prefecture)$", "");
         return Optional.ofNullable(CODES.get(key));
     }
 }
