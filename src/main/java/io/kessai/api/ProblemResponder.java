@@ -24,6 +24,9 @@ public final class ProblemResponder {
 
     public String respond(Exchange exchange) throws Exception {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (failure instanceof io.kessai.webhook.WebhookRejected w) {
+            return webhookProblem(exchange, w);
+        }
         KessaiException k = failure instanceof KessaiException ke ? ke : internal(failure, exchange);
         ObjectNode problem = json.createObjectNode()
                 .put("type", "https://kessai.io/problems/" + k.code().wire())
@@ -49,6 +52,22 @@ public final class ProblemResponder {
         if (k.code() == ErrorCode.PROVIDER_UNAVAILABLE) {
             message.setHeader("Retry-After", "1");
         }
+        return json.writeValueAsString(problem);
+    }
+
+    /** A webhook answer: the status is what the provider acts on (retry on 5xx). */
+    private String webhookProblem(Exchange exchange, io.kessai.webhook.WebhookRejected w) throws Exception {
+        ObjectNode problem = json.createObjectNode()
+                .put("type", "https://kessai.io/problems/webhook-" + w.title())
+                .put("title", w.title())
+                .put("status", w.status())
+                .put("detail", w.getMessage())
+                .put("instance", exchange.getProperty("kessaiApiPath", String.class));
+        problem.putArray("errors");
+        var message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, w.status());
+        message.setHeader(Exchange.CONTENT_TYPE, PROBLEM_JSON);
         return json.writeValueAsString(problem);
     }
 

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param error           why the payment failed, for {@code failed}
  * @param capturedAmount  how much is captured after this outcome, when the provider says
  * @param captureExpiresAt until when an authorization can be captured
+ * @param actionDeadline  until when the customer can act (pay offline, finish a redirect)
  */
 public record ProviderOutcome(
         PaymentStatus status,
@@ -23,29 +24,34 @@ public record ProviderOutcome(
         NextAction nextAction,
         PaymentError error,
         BigDecimal capturedAmount,
-        OffsetDateTime captureExpiresAt) {
+        OffsetDateTime captureExpiresAt,
+        OffsetDateTime actionDeadline) {
 
     public static ProviderOutcome of(PaymentStatus status, String providerStatus) {
-        return new ProviderOutcome(status, providerStatus, Map.of(), null, null, null, null);
+        return new ProviderOutcome(status, providerStatus, Map.of(), null, null, null, null, null);
+    }
+
+    public ProviderOutcome withActionDeadline(OffsetDateTime at) {
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, capturedAmount, captureExpiresAt, at);
     }
 
     public ProviderOutcome withProviderRef(Map<String, String> ref) {
-        return new ProviderOutcome(status, providerStatus, ref, nextAction, error, capturedAmount, captureExpiresAt);
+        return new ProviderOutcome(status, providerStatus, ref, nextAction, error, capturedAmount, captureExpiresAt, actionDeadline);
     }
 
     public ProviderOutcome withNextAction(NextAction action) {
-        return new ProviderOutcome(status, providerStatus, providerRef, action, error, capturedAmount, captureExpiresAt);
+        return new ProviderOutcome(status, providerStatus, providerRef, action, error, capturedAmount, captureExpiresAt, actionDeadline);
     }
 
     public ProviderOutcome withError(PaymentError e) {
-        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, e, capturedAmount, captureExpiresAt);
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, e, capturedAmount, captureExpiresAt, actionDeadline);
     }
 
     public ProviderOutcome withCapturedAmount(BigDecimal amount) {
-        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, amount, captureExpiresAt);
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, amount, captureExpiresAt, actionDeadline);
     }
 
     public ProviderOutcome withCaptureExpiresAt(OffsetDateTime at) {
-        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, capturedAmount, at);
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, capturedAmount, at, actionDeadline);
     }
 }

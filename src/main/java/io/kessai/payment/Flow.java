@@ -16,6 +16,8 @@ public final class Flow {
     public static final String AMOUNT = "kessaiAmount";
     /** Where the news came from: api, webhook, poll, schedule or callback. */
     public static final String SOURCE = "kessaiSource";
+    /** The {@link io.kessai.events.Notice} of a webhook (provider event id, arrival time), when there is one. */
+    public static final String NOTICE = "kessaiNotice";
 
     /** Upstream call: path below the provider's base URL, JSON body, endpoint group for in-flight limits. */
     public static final String UPSTREAM_PATH = "kessaiUpstreamPath";

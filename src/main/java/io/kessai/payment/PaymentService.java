@@ -156,7 +156,7 @@ public final class PaymentService {
                 order.capture().mode(), order.capture().at(), null, null, Map.of(), null, null,
                 UUID.randomUUID().toString(), hash, write(order), now, now);
         try {
-            store.insert(record, idempotencyKey, "api");
+            store.insert(record, idempotencyKey, "api", stateMachine.created(record), stateMachine.schedule(record, null));
             return record;
         } catch (StoreException e) {
             if (!e.isUniqueViolation()) {
@@ -175,7 +175,7 @@ public final class PaymentService {
         KessaiException k = UpstreamFailures.toKessai(caught(exchange), exchange.getProperty(Flow.PROVIDER, String.class));
         PaymentError error = PaymentError.of(k.code(), k.getMessage(), k.providerCode());
         PaymentStatus status = k.code() == ErrorCode.PROVIDER_TIMEOUT ? PaymentStatus.PENDING : PaymentStatus.FAILED;
-        return new ProviderOutcome(status, null, Map.of(), null, error, null, null);
+        return new ProviderOutcome(status, null, Map.of(), null, error, null, null, null);
     }
 
     /** Applies a charge (or 3-D Secure finalize) outcome; the body becomes the stored payment. */
@@ -187,7 +187,8 @@ public final class PaymentService {
             store.finishOperation(op, unknown ? "unknown" : "done");
         }
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
-        return stateMachine.apply(payment.paymentId(), outcome, source(exchange));
+        io.kessai.events.Notice notice = exchange.getProperty(Flow.NOTICE, io.kessai.events.Notice.class);
+        return stateMachine.apply(payment.paymentId(), outcome, notice != null ? notice : io.kessai.events.Notice.of(source(exchange)));
     }
 
     /** The answer of POST /payments: the PaymentResult, or the problem of a failed or unresolved payment. */

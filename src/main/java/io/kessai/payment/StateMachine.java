@@ -2,6 +2,8 @@ package io.kessai.payment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kessai.events.EventFactory;
+import io.kessai.events.Notice;
 import io.kessai.model.PaymentError;
 import io.kessai.model.PaymentStatus;
 import io.kessai.model.ProviderOutcome;
@@ -21,13 +23,27 @@ import java.util.Map;
 public final class StateMachine {
     private final PaymentStore store;
     private final ObjectMapper json;
+    private final EventFactory events;
+    private final JanitorSchedule janitor;
 
-    public StateMachine(PaymentStore store, ObjectMapper json) {
+    public StateMachine(PaymentStore store, ObjectMapper json, EventFactory events, JanitorSchedule janitor) {
         this.store = store;
         this.json = json;
+        this.events = events;
+        this.janitor = janitor;
     }
 
     public PaymentRecord apply(String paymentId, ProviderOutcome outcome, String source) {
+        return apply(paymentId, outcome, Notice.of(source));
+    }
+
+    /**
+     * The one way a status changes: if the move is allowed, the new row, its transition, its canonical event
+     * (outbox) and its next janitor check are written in one transaction; if not, the notice is recorded as
+     * not applied and nothing else changes.
+     */
+    public PaymentRecord apply(String paymentId, ProviderOutcome outcome, Notice notice) {
+        String source = notice.source();
         return store.update(paymentId, current -> {
             PaymentStatus target = outcome.status();
             if (target == null) {
@@ -58,8 +74,27 @@ public final class StateMachine {
                     target == PaymentStatus.PENDING ? current.orderJson() : withoutCardToken(current.orderJson()),
                     store.now());
             return new PaymentStore.Changed<>(next,
-                    new PaymentStore.Transition(target, true, source, outcome.providerStatus()), next);
+                    new PaymentStore.Transition(target, true, source, outcome.providerStatus()), next,
+                    events.paymentChanged(next, notice, store.now()), schedule(next, outcome));
         });
+    }
+
+    /** The first event and janitor schedule of a payment that was just created. */
+    public io.kessai.events.OutboxEvent created(PaymentRecord p) {
+        return events.paymentChanged(p, Notice.of("api"), store.now());
+    }
+
+    public PaymentStore.Schedule schedule(PaymentRecord p, ProviderOutcome outcome) {
+        return switch (p.status()) {
+            case PENDING, REQUIRES_ACTION -> new PaymentStore.Schedule(
+                    store.now().plus(janitor.delay(p.provider(), 0)),
+                    outcome == null ? null : outcome.actionDeadline(), null);
+            // An authorization is looked at again when it expires; a scheduled one is captured when due.
+            case AUTHORIZED -> new PaymentStore.Schedule(p.captureExpiresAt(), null,
+                    "scheduled".equals(p.captureMode()) && p.captureAt() != null
+                            ? java.time.OffsetDateTime.parse(p.captureAt()) : null);
+            default -> new PaymentStore.Schedule(null, null, null);
+        };
     }
 
     /**

@@ -3,7 +3,17 @@ package io.kessai.runtime;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kessai.api.ProblemResponder;
+import io.kessai.events.EventFactory;
+import io.kessai.events.OutboxRelay;
+import io.kessai.payment.JanitorSchedule;
 import io.kessai.payment.KeyLocks;
+import io.kessai.provider.gmo.GmoWebhookVerifier;
+import io.kessai.schedule.Janitor;
+import io.kessai.schedule.QuartzJobStore;
+import io.kessai.schedule.ScheduledCaptures;
+import io.kessai.store.InboxStore;
+import io.kessai.store.OutboxStore;
+import io.kessai.webhook.Webhooks;
 import io.kessai.payment.PaymentOrderReader;
 import io.kessai.payment.PaymentService;
 import io.kessai.payment.StateMachine;
@@ -45,9 +55,10 @@ public final class Kessai {
     public static final String DEFAULTS = "classpath:kessai.properties";
     /** The transport-free routes: direct:kessai-* and the providers' conversations. */
     public static final List<String> ROUTES = List.of(
-            "routes/errors.camel.yaml", "routes/payments.camel.yaml", "routes/providers/gmo-pg.camel.yaml");
-    /** The HTTP API (REST DSL); it needs a platform-http server in the context. */
-    public static final List<String> HTTP_ROUTES = List.of("routes/api.camel.yaml");
+            "routes/errors.camel.yaml", "routes/payments.camel.yaml", "routes/outbox.camel.yaml",
+            "routes/inbox.camel.yaml", "routes/schedules.camel.yaml", "routes/providers/gmo-pg.camel.yaml");
+    /** The HTTP API and webhook fan-in (REST DSL); they need a platform-http server in the context. */
+    public static final List<String> HTTP_ROUTES = List.of("routes/api.camel.yaml", "routes/webhooks.camel.yaml");
     /** Configuration keys whose values camel-main must mask in its start-up summary. */
     public static final String SENSITIVE_KEYWORDS = "shop-pass,shoppass,secret-key,secretkey,private-key,privatekey,"
             + "client-secret,clientsecret,api-key,apikey,webhook-token,webhooktoken,webhook-secret,webhooksecret,"
@@ -104,7 +115,8 @@ public final class Kessai {
         Providers providers = new Providers(config.prefixed("kessai.routing."));
         providers.register(new GmoProvider(gmo, clock));
 
-        StateMachine stateMachine = new StateMachine(store, json);
+        JanitorSchedule janitorSchedule = janitorSchedule(config, providers);
+        StateMachine stateMachine = new StateMachine(store, json, new EventFactory(json, zone), janitorSchedule);
         UpstreamCalls upstream = new UpstreamCalls(store);
         InFlightLimits inFlight = new InFlightLimits(group -> group.startsWith("gmo-pg") ? gmo.limitOf(group) : 5,
                 Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms")));
@@ -129,7 +141,61 @@ public final class Kessai {
         auth.setCamelContext(context);
         registry.bind("gmoAuth", auth);
         registry.bind("gmoCallback", new GmoCallback(store, json));
+
+        OutboxStore outbox = new OutboxStore(database, clock);
+        registry.bind("kessaiOutboxStore", outbox);
+        registry.bind("kessaiOutbox", new OutboxRelay(outbox,
+                Duration.ofMillis(config.integer("kessai.events.retry.initial-delay-ms")),
+                Duration.ofMillis(config.integer("kessai.events.retry.max-delay-ms")),
+                config.integer("kessai.events.batch-size")));
+        InboxStore inbox = new InboxStore(database, clock);
+        registry.bind("kessaiInbox", inbox);
+        Duration webhookRetry = Duration.ofMillis(config.integer("kessai.webhooks.retry.initial-delay-ms"));
+        Duration webhookRetryMax = Duration.ofMillis(config.integer("kessai.webhooks.retry.max-delay-ms"));
+        registry.bind("kessaiWebhooks", new Webhooks(
+                Map.of("gmo-pg", new GmoWebhookVerifier(json, store, config.list("kessai.providers.gmo-pg.webhook.allowed-cidrs"))),
+                inbox, store, stateMachine, config.integer("kessai.webhooks.max-body-bytes"),
+                attempts -> capped(webhookRetry, attempts, webhookRetryMax), config.integer("kessai.webhooks.batch-size")));
+        registry.bind("kessaiJanitor", new Janitor(store, stateMachine, janitorSchedule, config.integer("kessai.janitor.batch-size")));
+        registry.bind("kessaiScheduledCaptures", new ScheduledCaptures(store,
+                Duration.ofMillis(config.integer("kessai.captures.retry.initial-delay-ms")),
+                Duration.ofMillis(config.integer("kessai.captures.retry.max-delay-ms")),
+                config.integer("kessai.captures.batch-size")));
+        configureQuartz(context, config, database);
         LOG.info("Kessai bound: store {}, providers {}", redactUrl(config.get("kessai.db.url")), gmo);
+    }
+
+    private static JanitorSchedule janitorSchedule(Config config, Providers providers) {
+        Map<String, List<Duration>> schedules = new java.util.HashMap<>();
+        Map<String, Duration> maxAges = new java.util.HashMap<>();
+        for (String id : PaymentOrderReader.PROVIDERS) {
+            String schedule = config.find("kessai.janitor." + id + ".schedule");
+            if (schedule != null) {
+                schedules.put(id, JanitorSchedule.parseList("kessai.janitor." + id + ".schedule", schedule));
+            }
+            String maxAge = config.find("kessai.janitor." + id + ".max-age");
+            if (maxAge != null) {
+                maxAges.put(id, JanitorSchedule.parse("kessai.janitor." + id + ".max-age", maxAge));
+            }
+        }
+        return new JanitorSchedule(JanitorSchedule.parseList("kessai.janitor.schedule", config.get("kessai.janitor.schedule")),
+                JanitorSchedule.parse("kessai.janitor.max-age", config.get("kessai.janitor.max-age")), schedules, maxAges);
+    }
+
+    static Duration capped(Duration initial, int attempts, Duration max) {
+        Duration wait = initial.multipliedBy(1L << Math.min(attempts, 20));
+        return wait.compareTo(max) > 0 ? max : wait;
+    }
+
+    /** camel-quartz keeps its triggers in Kessai's database (JDBC job store, clustered). */
+    private static void configureQuartz(CamelContext context, Config config, Database database) {
+        org.apache.camel.component.quartz.QuartzComponent quartz =
+                context.getComponent("quartz", org.apache.camel.component.quartz.QuartzComponent.class);
+        String name = config.get("kessai.scheduler.name");
+        quartz.setProperties(QuartzJobStore.properties(name, database.dataSource(),
+                database.isPostgres(), config.flag("kessai.scheduler.clustered")));
+        quartz.setPrefixInstanceName(false);
+        quartz.setInterruptJobsOnShutdown(true);
     }
 
     private static void startSandboxes(CamelContext context, Config config) {
@@ -194,6 +260,12 @@ public final class Kessai {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("configuration key " + key + " must be a whole number");
             }
+        }
+
+        List<String> list(String key) {
+            String v = find(key);
+            return v == null ? List.of() : java.util.Arrays.stream(v.split(",")).map(String::trim)
+                    .filter(x -> !x.isEmpty()).toList();
         }
 
         Map<String, String> prefixed(String prefix) {

@@ -27,7 +27,7 @@ public final class Database implements Closeable {
         this.dataSource = new HikariDataSource(config);
         Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/migration")
+                .locations("classpath:db/migration", "classpath:db/vendor/" + vendor())
                 .table("kessai_schema_history")
                 .load()
                 .migrate();
@@ -45,6 +45,26 @@ public final class Database implements Closeable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create the H2 data directory " + parent, e);
         }
+    }
+
+    /** h2 or postgresql: the folder of the migrations that differ between the two (Quartz's tables). */
+    public String vendor() {
+        try (Connection c = dataSource.getConnection()) {
+            String product = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+            if (product.contains("postgres")) {
+                return "postgresql";
+            }
+            if (product.contains("h2")) {
+                return "h2";
+            }
+            throw new IllegalStateException("Kessai supports H2 and PostgreSQL, not " + product);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    public boolean isPostgres() {
+        return "postgresql".equals(vendor());
     }
 
     public DataSource dataSource() {

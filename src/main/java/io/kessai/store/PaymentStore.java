@@ -95,7 +95,8 @@ public final class PaymentStore {
      * A unique violation (the key or the orderId is taken, e.g. by a concurrent identical request)
      * surfaces as a {@link StoreException} whose {@link StoreException#isUniqueViolation()} is true.
      */
-    public void insert(PaymentRecord p, String idempotencyKey, String source) {
+    public void insert(PaymentRecord p, String idempotencyKey, String source, io.kessai.events.OutboxEvent event,
+                       Schedule schedule) {
         db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO payments (" + COLUMNS
                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -132,7 +133,117 @@ public final class PaymentStore {
                 ps.executeUpdate();
             }
             insertTransition(c, p.paymentId(), null, p.status(), true, source, p.providerStatus());
+            if (event != null) {
+                OutboxStore.insert(c, event, now());
+            }
+            if (schedule != null) {
+                writeSchedule(c, p.paymentId(), schedule);
+            }
             return null;
+        });
+    }
+
+    private void writeSchedule(Connection c, String paymentId, Schedule s) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE payments SET next_check_at = ?, checks = 0,"
+                + " action_deadline = ?, capture_due_at = ?, capture_attempts = 0 WHERE payment_id = ?")) {
+            setTime(ps, 1, s.nextCheckAt());
+            setTime(ps, 2, s.actionDeadline());
+            setTime(ps, 3, s.captureDueAt());
+            ps.setString(4, paymentId);
+            ps.executeUpdate();
+        }
+    }
+
+    // ---- janitor and scheduled captures ----------------------------------------------------------
+
+    /** A payment the janitor must look at now. */
+    public record DueCheck(String paymentId, String provider, PaymentStatus status, int checks,
+                           OffsetDateTime createdAt, OffsetDateTime actionDeadline, OffsetDateTime captureExpiresAt) {
+    }
+
+    /** The payments whose next check is due, oldest first, at most {@code limit} (an index range scan). */
+    public List<DueCheck> dueChecks(OffsetDateTime now, int limit) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT payment_id, provider, status, checks, created_at,"
+                    + " action_deadline, capture_expires_at FROM payments WHERE next_check_at <= ?"
+                    + " ORDER BY next_check_at FETCH FIRST " + limit + " ROWS ONLY")) {
+                setTime(ps, 1, now);
+                List<DueCheck> rows = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new DueCheck(rs.getString(1), rs.getString(2), PaymentStatus.fromWire(rs.getString(3)),
+                                rs.getInt(4), rs.getObject(5, OffsetDateTime.class), rs.getObject(6, OffsetDateTime.class),
+                                rs.getObject(7, OffsetDateTime.class)));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
+    /** After a check that settled nothing: count it and set the next one (null: stop checking). */
+    public void rescheduleCheck(String paymentId, int checks, OffsetDateTime next) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE payments SET checks = ?, next_check_at = ? WHERE payment_id = ?")) {
+                ps.setInt(1, checks);
+                setTime(ps, 2, next);
+                ps.setString(3, paymentId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Payments whose scheduled capture is due, oldest first. */
+    public List<String> dueCaptures(OffsetDateTime now, int limit) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT payment_id FROM payments WHERE capture_due_at <= ?"
+                    + " ORDER BY capture_due_at FETCH FIRST " + limit + " ROWS ONLY")) {
+                setTime(ps, 1, now);
+                List<String> rows = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(rs.getString(1));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
+    /** How many scheduled capture attempts of this payment have failed. */
+    public int captureAttempts(String paymentId) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT capture_attempts FROM payments WHERE payment_id = ?")) {
+                ps.setString(1, paymentId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getInt(1) : 0;
+                }
+            }
+        });
+    }
+
+    /** A scheduled capture failed: count it and try again at {@code next} (if it is still scheduled). */
+    public void postponeCapture(String paymentId, OffsetDateTime next) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE payments SET capture_attempts = capture_attempts + 1,"
+                    + " capture_due_at = ? WHERE payment_id = ? AND capture_due_at IS NOT NULL")) {
+                setTime(ps, 1, next);
+                ps.setString(2, paymentId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** When the customer's time to act ends, if the provider said (offline payment deadline). */
+    public Optional<OffsetDateTime> actionDeadline(String paymentId) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT action_deadline FROM payments WHERE payment_id = ?")) {
+                ps.setString(1, paymentId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getObject(1, OffsetDateTime.class)) : Optional.empty();
+                }
+            }
         });
     }
 
@@ -152,6 +263,12 @@ public final class PaymentStore {
                 Transition t = changed.transition();
                 insertTransition(c, paymentId, current.status(), t.to(), t.applied(), t.source(), t.providerStatus());
             }
+            if (changed.event() != null) {
+                OutboxStore.insert(c, changed.event(), now());
+            }
+            if (changed.schedule() != null) {
+                writeSchedule(c, paymentId, changed.schedule());
+            }
             return changed.value();
         });
     }
@@ -161,8 +278,23 @@ public final class PaymentStore {
         Changed<T> apply(PaymentRecord current) throws SQLException;
     }
 
-    /** What a change writes: the new row (or null for none), the transition to record, and a value to return. */
-    public record Changed<T>(PaymentRecord next, Transition transition, T value) {
+    /**
+     * What a change writes, all in the transaction that read the row: the new row (or null for none), the
+     * transition to record, the canonical event to put in the outbox, the new janitor and capture schedule,
+     * and a value to return.
+     */
+    public record Changed<T>(PaymentRecord next, Transition transition, T value,
+                             io.kessai.events.OutboxEvent event, Schedule schedule) {
+        public Changed(PaymentRecord next, Transition transition, T value) {
+            this(next, transition, value, null, null);
+        }
+    }
+
+    /**
+     * When the janitor next looks at a payment ({@code null}: never, it is settled), until when the customer
+     * can act, and when a scheduled capture is due.
+     */
+    public record Schedule(OffsetDateTime nextCheckAt, OffsetDateTime actionDeadline, OffsetDateTime captureDueAt) {
     }
 
     public record Transition(PaymentStatus to, boolean applied, String source, String providerStatus) {

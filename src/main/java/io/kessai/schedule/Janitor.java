@@ -1,0 +1,103 @@
+package io.kessai.schedule;
+
+import io.kessai.events.Notice;
+import io.kessai.model.PaymentError;
+import io.kessai.model.PaymentStatus;
+import io.kessai.model.ProviderOutcome;
+import io.kessai.payment.Flow;
+import io.kessai.payment.JanitorSchedule;
+import io.kessai.payment.StateMachine;
+import io.kessai.store.PaymentRecord;
+import io.kessai.store.PaymentStore;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/**
+ * Re-asks providers about payments whose outcome is open ({@code pending}, {@code requires_action}) on a
+ * per-provider backoff until the answer is final or the payment is too old (then {@code expired}), and
+ * expires authorizations that reached their capture deadline uncaptured. The work of one pass is the
+ * payments that are due, found through an index, in bounded batches.
+ */
+public final class Janitor {
+    private static final Logger LOG = LoggerFactory.getLogger(Janitor.class);
+
+    private final PaymentStore store;
+    private final StateMachine stateMachine;
+    private final JanitorSchedule schedule;
+    private final int batchSize;
+
+    public Janitor(PaymentStore store, StateMachine stateMachine, JanitorSchedule schedule, int batchSize) {
+        this.store = store;
+        this.stateMachine = stateMachine;
+        this.schedule = schedule;
+        this.batchSize = batchSize;
+    }
+
+    public List<PaymentStore.DueCheck> due() {
+        return store.dueChecks(store.now(), batchSize);
+    }
+
+    /** Decides what one due payment needs: an inquiry, or (an authorization past its deadline) expiry. */
+    public void prepare(Exchange exchange) {
+        PaymentStore.DueCheck due = exchange.getMessage().getBody(PaymentStore.DueCheck.class);
+        PaymentRecord payment = store.find(due.paymentId()).orElseThrow();
+        exchange.setProperty(Flow.PAYMENT, payment);
+        exchange.setProperty(Flow.PROVIDER, payment.provider());
+        exchange.setProperty(Flow.SOURCE, "poll");
+        exchange.setProperty(Flow.NOTICE, Notice.of("poll"));
+        exchange.setProperty("kessaiDueCheck", due);
+        if (payment.status() == PaymentStatus.AUTHORIZED) {
+            exchange.setProperty(Flow.CALL_UPSTREAM, false);
+            stateMachine.apply(payment.paymentId(), ProviderOutcome.of(PaymentStatus.EXPIRED, null), "poll");
+            LOG.info("payment {} expired: its authorization was not captured before {}", payment.paymentId(),
+                    payment.captureExpiresAt());
+            return;
+        }
+        exchange.setProperty(Flow.CALL_UPSTREAM, payment.status().isOpen());
+        if (!payment.status().isOpen()) {
+            store.rescheduleCheck(payment.paymentId(), due.checks(), null);
+        }
+    }
+
+    /** The provider answered: the state machine applies it; a payment still open is checked again later. */
+    public void inquired(Exchange exchange) {
+        ProviderOutcome outcome = exchange.getMessage().getBody(ProviderOutcome.class);
+        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        PaymentRecord after = stateMachine.apply(payment.paymentId(), outcome, Notice.of("poll"));
+        stillOpen(exchange, after);
+    }
+
+    /** The inquiry failed (provider down, or it has no record yet): try again later, or give up when too old. */
+    public void inquiryFailed(Exchange exchange) {
+        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        LOG.info("janitor could not confirm payment {}: {}", payment.paymentId(), e == null ? "" : e.getMessage());
+        stillOpen(exchange, store.find(payment.paymentId()).orElseThrow());
+    }
+
+    private void stillOpen(Exchange exchange, PaymentRecord payment) {
+        if (!payment.status().isOpen()) {
+            return;
+        }
+        PaymentStore.DueCheck due = exchange.getProperty("kessaiDueCheck", PaymentStore.DueCheck.class);
+        OffsetDateTime now = store.now();
+        OffsetDateTime giveUpAt = due.actionDeadline() != null
+                ? due.actionDeadline().plus(schedule.delay(payment.provider(), 0))
+                : payment.createdAt().plus(schedule.maxAge(payment.provider()));
+        if (!now.isBefore(giveUpAt)) {
+            stateMachine.apply(payment.paymentId(), ProviderOutcome.of(PaymentStatus.EXPIRED, null)
+                    .withError(PaymentError.of(io.kessai.model.ErrorCode.PAYMENT_FAILED,
+                            "no final answer from the provider before " + giveUpAt, null)), "poll");
+            return;
+        }
+        int checks = due.checks() + 1;
+        Duration wait = schedule.delay(payment.provider(), checks);
+        OffsetDateTime next = now.plus(wait);
+        store.rescheduleCheck(payment.paymentId(), checks, next.isAfter(giveUpAt) ? giveUpAt : next);
+    }
+}

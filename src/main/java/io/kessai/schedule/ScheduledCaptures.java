@@ -1,0 +1,57 @@
+package io.kessai.schedule;
+
+import io.kessai.payment.Flow;
+import io.kessai.store.PaymentStore;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Captures authorizations whose {@code capture.at} has come. Each capture is an operation with its own
+ * idempotency key (a retry after no answer reuses it); a failed capture is tried again with exponential
+ * backoff until the authorization expires (the janitor then marks it {@code expired}).
+ */
+public final class ScheduledCaptures {
+    private static final Logger LOG = LoggerFactory.getLogger(ScheduledCaptures.class);
+
+    private final PaymentStore store;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final int batchSize;
+
+    public ScheduledCaptures(PaymentStore store, Duration initialBackoff, Duration maxBackoff, int batchSize) {
+        this.store = store;
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
+        this.batchSize = batchSize;
+    }
+
+    public List<String> due() {
+        return store.dueCaptures(store.now(), batchSize);
+    }
+
+    /** Turns one due payment id into a capture request for direct:kessai-capture. */
+    public void prepare(Exchange exchange) {
+        String paymentId = exchange.getMessage().getBody(String.class);
+        exchange.getMessage().setHeader(Flow.PAYMENT_ID_HEADER, paymentId);
+        exchange.getMessage().setBody(null);
+        exchange.setProperty(Flow.SOURCE, "schedule");
+        exchange.setProperty(Flow.NOTICE, io.kessai.events.Notice.of("schedule"));
+    }
+
+    public void failed(Exchange exchange) {
+        String paymentId = exchange.getMessage().getHeader(Flow.PAYMENT_ID_HEADER, String.class);
+        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        int attempts = store.captureAttempts(paymentId) + 1;
+        Duration wait = initialBackoff.multipliedBy(1L << Math.min(attempts - 1, 20));
+        if (wait.compareTo(maxBackoff) > 0) {
+            wait = maxBackoff;
+        }
+        store.postponeCapture(paymentId, store.now().plus(wait));
+        LOG.warn("scheduled capture of {} failed (attempt {}), next try in {}: {}", paymentId, attempts, wait,
+                e == null ? "" : e.getMessage());
+    }
+}

@@ -1,0 +1,106 @@
+package io.kessai.store;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The webhook inbox: every notification stored durably before Kessai answers, de-duplicated by a unique key. */
+public final class InboxStore {
+    private final Database db;
+    private final Clock clock;
+
+    public InboxStore(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    public record StoredWebhook(long id, String provider, String dedupeKey, String providerRefId, String body,
+                                OffsetDateTime receivedAt, int attempts) {
+    }
+
+    /**
+     * Stores a notification. Returns false for a duplicate: the unique (provider, dedupe_key) refused it,
+     * which holds even when copies arrive at the same moment on different threads or nodes.
+     */
+    public boolean store(String provider, String dedupeKey, String providerRefId, byte[] body) {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        try {
+            return db.inTransaction(c -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_inbox (provider, dedupe_key,"
+                        + " provider_ref_id, body, received_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    ps.setString(1, provider);
+                    ps.setString(2, dedupeKey);
+                    ps.setString(3, providerRefId);
+                    ps.setString(4, new String(body, StandardCharsets.UTF_8));
+                    ps.setObject(5, now);
+                    ps.setObject(6, now);
+                    ps.executeUpdate();
+                    return true;
+                }
+            });
+        } catch (StoreException e) {
+            if (e.isUniqueViolation()) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    public List<StoredWebhook> due(int limit) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, provider, dedupe_key, provider_ref_id, body,"
+                    + " received_at, attempts FROM webhook_inbox WHERE processed_at IS NULL AND next_attempt_at <= ?"
+                    + " ORDER BY id FETCH FIRST " + limit + " ROWS ONLY")) {
+                ps.setObject(1, OffsetDateTime.now(clock));
+                List<StoredWebhook> rows = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new StoredWebhook(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                rs.getString(5), rs.getObject(6, OffsetDateTime.class), rs.getInt(7)));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
+    public void processed(long id, String outcome) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_inbox SET processed_at = ?,"
+                    + " attempts = attempts + 1, outcome = ? WHERE id = ?")) {
+                ps.setObject(1, OffsetDateTime.now(clock));
+                ps.setString(2, outcome);
+                ps.setLong(3, id);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    public void retryLater(long id, OffsetDateTime at, String outcome) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_inbox SET attempts = attempts + 1,"
+                    + " next_attempt_at = ?, outcome = ? WHERE id = ?")) {
+                ps.setObject(1, at);
+                ps.setString(2, outcome == null ? null : outcome.substring(0, Math.min(500, outcome.length())));
+                ps.setLong(3, id);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    public int count(String provider) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM webhook_inbox WHERE provider = ?")) {
+                ps.setString(1, provider);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,19 @@
+package io.kessai.webhook;
+
+import java.util.Map;
+
+/**
+ * A provider's check of its own notifications, plugged into the webhook fan-in. It verifies what the
+ * provider offers (signature, token, csrfToken, source address) over the raw bytes and names the
+ * notification: the de-duplication key is the provider's own identity of it.
+ */
+public interface WebhookVerifier {
+    String provider();
+
+    /** @throws WebhookRejected 401 when forged, 400 when malformed */
+    Verified verify(byte[] body, Map<String, Object> headers, String remoteAddress);
+
+    /** @param dedupeKey the provider's identity of the notification; @param paymentRefId the provider's payment id */
+    record Verified(String dedupeKey, String paymentRefId) {
+    }
+}

@@ -1,0 +1,157 @@
+package io.kessai.webhook;
+
+import io.kessai.events.Notice;
+import io.kessai.model.ProviderOutcome;
+import io.kessai.payment.Flow;
+import io.kessai.payment.StateMachine;
+import io.kessai.store.InboxStore;
+import io.kessai.store.PaymentRecord;
+import io.kessai.store.PaymentStore;
+import io.kessai.store.StoreException;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The webhook fan-in: {@code POST /webhooks/{provider}} verifies with the provider's verifier, stores the
+ * raw notification (unique by the provider's identity of it) and only then answers 2xx; the inbox route
+ * later confirms each stored notification with the provider and hands the answer to the state machine.
+ */
+public final class Webhooks {
+    private static final Logger LOG = LoggerFactory.getLogger(Webhooks.class);
+    private static final String STORED = "kessaiStoredWebhook";
+
+    private final Map<String, WebhookVerifier> verifiers;
+    private final InboxStore inbox;
+    private final PaymentStore payments;
+    private final StateMachine stateMachine;
+    private final int maxBodyBytes;
+    private final Function<Integer, Duration> backoff;
+    private final int batchSize;
+
+    public Webhooks(Map<String, WebhookVerifier> verifiers, InboxStore inbox, PaymentStore payments,
+                    StateMachine stateMachine, int maxBodyBytes, Function<Integer, Duration> backoff, int batchSize) {
+        this.verifiers = Map.copyOf(verifiers);
+        this.inbox = inbox;
+        this.payments = payments;
+        this.stateMachine = stateMachine;
+        this.maxBodyBytes = maxBodyBytes;
+        this.backoff = backoff;
+        this.batchSize = batchSize;
+    }
+
+    /** POST /webhooks/{provider}: verify, store durably, answer. */
+    public String receive(Exchange exchange) {
+        String provider = exchange.getMessage().getHeader("provider", String.class);
+        WebhookVerifier verifier = verifiers.get(provider);
+        if (verifier == null) {
+            throw new WebhookRejected(404, "not_found", "no webhooks are taken for provider " + provider);
+        }
+        byte[] body = body(exchange);
+        WebhookVerifier.Verified verified = verifier.verify(body, exchange.getMessage().getHeaders(), remoteAddress(exchange));
+        boolean stored;
+        try {
+            stored = inbox.store(provider, verified.dedupeKey(), verified.paymentRefId(), body);
+        } catch (StoreException e) {
+            LOG.error("webhook from {} not stored: {}", provider, e.getMessage());
+            throw new WebhookRejected(503, "store_unavailable", "the notification could not be stored; retry later");
+        }
+        var message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        return stored ? "{\"received\":true}" : "{\"received\":true,\"duplicate\":true}";
+    }
+
+    private byte[] body(Exchange exchange) {
+        Object raw = exchange.getMessage().getBody();
+        byte[] bytes;
+        try {
+            if (raw == null) {
+                bytes = new byte[0];
+            } else if (raw instanceof byte[] b) {
+                bytes = b;
+            } else if (raw instanceof InputStream in) {
+                bytes = in.readNBytes(maxBodyBytes + 1);
+            } else if (raw instanceof String s) {
+                bytes = s.getBytes(StandardCharsets.UTF_8);
+            } else {
+                bytes = exchange.getMessage().getBody(byte[].class);
+            }
+        } catch (IOException e) {
+            throw WebhookRejected.malformed("the body could not be read");
+        }
+        if (bytes == null) {
+            throw WebhookRejected.malformed("the body could not be read");
+        }
+        if (bytes.length > maxBodyBytes) {
+            throw new WebhookRejected(413, "payload_too_large", "the body is larger than " + maxBodyBytes + " bytes");
+        }
+        return bytes;
+    }
+
+    /** The peer address as platform-http gives it (host, without port). */
+    static String remoteAddress(Exchange exchange) {
+        Object address = exchange.getMessage().getHeader("CamelVertxPlatformHttpRemoteAddress");
+        if (address == null) {
+            return null;
+        }
+        String text = address.toString();
+        int colon = text.lastIndexOf(':');
+        String host = colon > 0 && text.indexOf(':') == colon ? text.substring(0, colon) : text;
+        return host.startsWith("[") ? host.substring(1, host.indexOf(']')) : host;
+    }
+
+    // ---- processing stored notifications ---------------------------------------------------------
+
+    public List<InboxStore.StoredWebhook> due() {
+        return inbox.due(batchSize);
+    }
+
+    /** Loads the payment a stored notification is about; one Kessai does not know is settled as ignored. */
+    public void prepare(Exchange exchange) {
+        InboxStore.StoredWebhook webhook = exchange.getMessage().getBody(InboxStore.StoredWebhook.class);
+        exchange.setProperty(STORED, webhook);
+        PaymentRecord payment = webhook.providerRefId() == null ? null
+                : payments.findByProviderRef(webhook.provider(), webhook.providerRefId()).orElse(null);
+        exchange.setProperty(Flow.CALL_UPSTREAM, payment != null);
+        if (payment == null) {
+            inbox.processed(webhook.id(), "ignored: no payment with this provider id");
+            return;
+        }
+        exchange.setProperty(Flow.PAYMENT, payment);
+        exchange.setProperty(Flow.PROVIDER, payment.provider());
+        exchange.setProperty(Flow.SOURCE, "webhook");
+        exchange.setProperty(Flow.NOTICE, new Notice("webhook", webhook.dedupeKey(), webhook.receivedAt()));
+        exchange.getMessage().setBody(webhook.body());
+    }
+
+    /** The provider confirmed: whatever it says now wins over the notification. */
+    public void confirmed(Exchange exchange) {
+        InboxStore.StoredWebhook webhook = exchange.getProperty(STORED, InboxStore.StoredWebhook.class);
+        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        ProviderOutcome outcome = exchange.getMessage().getBody(ProviderOutcome.class);
+        PaymentRecord after = stateMachine.apply(payment.paymentId(), outcome,
+                exchange.getProperty(Flow.NOTICE, Notice.class));
+        inbox.processed(webhook.id(), "confirmed: " + after.status().wire());
+    }
+
+    public void failed(Exchange exchange) {
+        InboxStore.StoredWebhook webhook = exchange.getProperty(STORED, InboxStore.StoredWebhook.class);
+        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        Duration wait = backoff.apply(webhook.attempts());
+        inbox.retryLater(webhook.id(), OffsetDateTime.now(java.time.ZoneOffset.UTC).plus(wait),
+                e == null ? "failed" : e.getMessage());
+        LOG.warn("webhook {} of {} not confirmed yet (attempt {}), next try in {}: {}", webhook.dedupeKey(),
+                webhook.provider(), webhook.attempts() + 1, wait, e == null ? "" : e.getMessage());
+    }
+}
