@@ -34,7 +34,8 @@ public final class PaymentOrderReader {
     static final Map<String, List<String>> BRANDS = Map.of(
             "konbini", List.of("LAWSON", "FAMILYMART", "SEVEN_ELEVEN", "MINISTOP"),
             "ewallet", List.of("AU_PAY", "MERPAY"),
-            "bank_transfer", List.of("GMO_AOZORA"));
+            // SMBC and PAYEASY are GMO PG's other bank payments (virtual account at SMBC, Pay-easy).
+            "bank_transfer", List.of("GMO_AOZORA", "SMBC", "PAYEASY"));
     static final List<String> CAPTURE_MODES = List.of(Capture.IMMEDIATE, Capture.MANUAL, Capture.SCHEDULED);
     static final List<String> ITEM_TYPES = List.of("DIGITAL", "PHYSICAL", "SERVICE");
     private static final Pattern ORDER_ID = Pattern.compile("[0-9A-Za-z_-]{1,48}");

@@ -144,8 +144,9 @@ public final class PaymentService {
         if (!provider.currencies().contains(order.currency())) {
             throw KessaiException.unsupported("currency", provider.id() + " accepts only " + String.join(", ", provider.currencies()));
         }
-        if (order.capture().authorizeOnly() && !provider.authorizes()) {
-            throw KessaiException.unsupported("capture.mode", provider.id() + " cannot authorize now and capture later");
+        if (order.capture().authorizeOnly() && !provider.authorizes(order.method().type())) {
+            throw KessaiException.unsupported("capture.mode", provider.id() + " cannot authorize " + order.method().type()
+                    + " payments now and capture them later");
         }
     }
 
@@ -220,6 +221,9 @@ public final class PaymentService {
         PaymentRecord payment = load(exchange);
         if (payment.status() == PaymentStatus.CAPTURED) {
             prepareOperation(exchange, "refund", PaymentStatus.CAPTURED, PaymentStatus.REFUNDED);
+        } else if (payment.status() == PaymentStatus.REQUIRES_ACTION) {
+            // The customer has not paid (or finished 3-D Secure) yet: withdraw the payment request.
+            prepareOperation(exchange, "cancel", PaymentStatus.REQUIRES_ACTION, PaymentStatus.CANCELED);
         } else {
             prepareOperation(exchange, "cancel", PaymentStatus.AUTHORIZED, PaymentStatus.CANCELED);
         }

@@ -17,8 +17,8 @@ public interface PaymentProvider {
 
     Set<String> methodTypes();
 
-    /** Whether the provider can authorize now and capture later (capture modes manual and scheduled). */
-    boolean authorizes();
+    /** Whether the provider can authorize now and capture later (capture modes manual and scheduled) for this method type. */
+    boolean authorizes(String methodType);
 
     boolean partialCapture();
 

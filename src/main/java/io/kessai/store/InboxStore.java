@@ -27,7 +27,7 @@ public final class InboxStore {
      * which holds even when copies arrive at the same moment on different threads or nodes.
      */
     public boolean store(String provider, String dedupeKey, String providerRefId, byte[] body) {
-        OffsetDateTime now = OffsetDateTime.now(clock);
+        OffsetDateTime now = OffsetDateTime.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         try {
             return db.inTransaction(c -> {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_inbox (provider, dedupe_key,"

@@ -40,7 +40,7 @@ public final class OutboxStore {
      * events go out in order even when one of them has to wait for a retry.
      */
     public List<OutboxEvent> due(int limit) {
-        OffsetDateTime now = OffsetDateTime.now(clock);
+        OffsetDateTime now = OffsetDateTime.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         return db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT e.seq, e.event_id, e.payment_id, e.type, e.payload,"
                     + " e.attempts, e.created_at FROM outbox_events e WHERE e.delivered_at IS NULL AND e.next_attempt_at <= ?"

@@ -33,6 +33,23 @@ public final class KessaiInstance implements AutoCloseable {
         this.port = port;
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Kessai talking to a GMO sandbox the test started itself (so that the provider's state survives a
+     * restart of Kessai, as a real provider's would).
+     */
+    public static KessaiInstance startWith(GmoSandbox sandbox, TestDatabases.Db db, Map<String, String> settings) {
+        Map<String, String> all = new java.util.HashMap<>();
+        all.put("kessai.sandbox.enabled", "false");
+        all.put("kessai.providers.gmo-pg.base-url", sandbox.baseUrl());
+        all.put("kessai.providers.gmo-pg.token-url", sandbox.tokenUrl());
+        all.put("kessai.providers.gmo-pg.shop-id", sandbox.settings().shopId());
+        all.put("kessai.providers.gmo-pg.shop-pass", sandbox.settings().shopPass());
+        all.putAll(settings);
+        return start(db, all);
+    }
+
     public static KessaiInstance start(TestDatabases.Db db, Map<String, String> settings) {
         int port = freePort();
         Properties p = new Properties();
@@ -45,6 +62,19 @@ public final class KessaiInstance implements AutoCloseable {
         p.put("kessai.providers.gmo-pg.response-timeout-ms", "700");
         p.put("kessai.providers.gmo-pg.retry.initial-delay-ms", "20");
         p.put("kessai.providers.gmo-pg.retry.max-delay-ms", "200");
+        // The asynchronous half, fast: relays, inbox and schedules every few tens of milliseconds.
+        p.put("kessai.events.relay-period-ms", "50");
+        p.put("kessai.events.retry.initial-delay-ms", "50");
+        p.put("kessai.events.retry.max-delay-ms", "200");
+        p.put("kessai.webhooks.process-period-ms", "50");
+        p.put("kessai.webhooks.retry.initial-delay-ms", "50");
+        p.put("kessai.webhooks.retry.max-delay-ms", "200");
+        p.put("kessai.janitor.interval-ms", "100");
+        p.put("kessai.janitor.schedule", "200ms");
+        p.put("kessai.captures.interval-ms", "100");
+        p.put("kessai.captures.retry.initial-delay-ms", "50");
+        p.put("kessai.captures.retry.max-delay-ms", "200");
+        p.put("kessai.scheduler.name", "kessai-test-" + INSTANCES.incrementAndGet());
         p.putAll(settings);
         try {
             return new KessaiInstance(new KessaiMain(p).start(), port);
@@ -75,6 +105,21 @@ public final class KessaiInstance implements AutoCloseable {
 
     public PaymentStore store() {
         return context().getRegistry().lookupByNameAndType("kessaiStore", PaymentStore.class);
+    }
+
+    public io.kessai.store.OutboxStore outbox() {
+        return context().getRegistry().lookupByNameAndType("kessaiOutboxStore", io.kessai.store.OutboxStore.class);
+    }
+
+    public io.kessai.store.InboxStore inbox() {
+        return context().getRegistry().lookupByNameAndType("kessaiInbox", io.kessai.store.InboxStore.class);
+    }
+
+    /** POSTs a webhook as a provider would (raw JSON body). */
+    public Answer webhook(String provider, String body) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + "/webhooks/" + provider))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
     public Answer post(String path, String json) {

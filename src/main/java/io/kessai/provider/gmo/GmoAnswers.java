@@ -105,9 +105,16 @@ public final class GmoAnswers {
         if (accessId != null) {
             outcome = outcome.withProviderRef(Map.of("id", accessId));
         }
-        if (status == PaymentStatus.REQUIRES_ACTION) {
+        JsonNode cash = answer.path("cashResult");
+        if (status == PaymentStatus.REQUIRES_ACTION && cash.isObject()) {
+            outcome = outcome.withNextAction(payOffline(cash));
+        } else if (status == PaymentStatus.REQUIRES_ACTION) {
             String url = text(answer.path("redirectInformation"), "redirectUrl");
             outcome = outcome.withNextAction(url == null ? payment.nextAction() : NextAction.redirect(url));
+        }
+        String deadline = text(cash, "paymentExpiryDateTime");
+        if (deadline != null) {
+            outcome = outcome.withActionDeadline(OffsetDateTime.parse(deadline));
         }
         if (status == PaymentStatus.CAPTURED || status == PaymentStatus.REFUNDED) {
             outcome = outcome.withCapturedAmount(payment.amount());
@@ -121,6 +128,23 @@ public final class GmoAnswers {
             outcome = outcome.withCaptureExpiresAt(OffsetDateTime.parse(expiry));
         }
         return outcome;
+    }
+
+    /**
+     * What the customer needs to pay offline: the cash type, the deadline, and every field of the type's
+     * payment information (konbini numbers, Pay-easy numbers, or the virtual bank account).
+     */
+    private NextAction payOffline(JsonNode cash) {
+        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        details.put("cashType", text(cash, "cashType"));
+        details.put("deadline", text(cash, "paymentExpiryDateTime"));
+        for (String info : List.of("konbiniPaymentInformation", "pay-easyPaymentInformation", "bankTransferPaymentInformation")) {
+            JsonNode n = cash.path(info);
+            if (n.isObject()) {
+                n.fields().forEachRemaining(f -> details.put(f.getKey(), f.getValue().asText()));
+            }
+        }
+        return NextAction.payOffline(details);
     }
 
     /** Kept for the capture amount GMO reports (the whole authorization). */

@@ -50,14 +50,16 @@ public final class GmoProvider implements PaymentProvider {
         return Set.of("JPY");
     }
 
+    /** Cards (/credit/charge) and cash payments (/cash/charge: konbini, Pay-easy, bank transfer). */
     @Override
     public Set<String> methodTypes() {
-        return Set.of("card");
+        return Set.of("card", "konbini", "bank_transfer");
     }
 
+    /** Only cards authorize; a cash payment is captured when the customer pays. */
     @Override
-    public boolean authorizes() {
-        return true;
+    public boolean authorizes(String methodType) {
+        return "card".equals(methodType);
     }
 
     /** /order/capture takes only an accessId: GMO captures the authorized amount in full. */
@@ -150,6 +152,15 @@ public final class GmoProvider implements PaymentProvider {
         }
         if (order.platformFee() != null) {
             r.add("platformFee", "unsupported_field", "is carried only by payjp");
+        }
+        String cashType = GmoRequests.cashType(order.method());
+        if (cashType != null && order.customer() != null && ("KONBINI".equals(cashType) || "PAYEASY".equals(cashType))) {
+            if (order.customer().nameKana() == null) {
+                r.add("customer.nameKana", "required", "is required by GMO for konbini and Pay-easy payments");
+            }
+            if (order.customer().phone() == null) {
+                r.add("customer.phone", "required", "is required by GMO for konbini and Pay-easy payments");
+            }
         }
     }
 

@@ -22,13 +22,55 @@ public final class GmoRequests {
         this.json = json;
     }
 
-    /** /credit/charge for a token, /credit/on-file/charge for a stored card. */
+    /** /credit/charge for a token, /credit/on-file/charge for a stored card, /cash/charge for cash. */
     public void charge(Exchange exchange) {
         PaymentOrder order = exchange.getProperty(Flow.ORDER, PaymentOrder.class);
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        if (cashType(order.method()) != null) {
+            set(exchange, "/cash/charge", cashBody(order, payment.csrfToken()));
+            return;
+        }
         ObjectNode body = chargeBody(order, payment.csrfToken());
         boolean onFile = order.method().memberId() != null;
         set(exchange, onFile ? "/credit/on-file/charge" : "/credit/charge", body);
+    }
+
+    /** GMO's cashType for a canonical cash method, or null for a card. */
+    static String cashType(PaymentOrder.Method m) {
+        if (m == null || m.type() == null) {
+            return null;
+        }
+        return switch (m.type()) {
+            case "konbini" -> "KONBINI";
+            case "bank_transfer" -> m.brand() == null ? null : switch (m.brand()) {
+                case "GMO_AOZORA" -> "BANK_TRANSFER_GMO_AOZORA";
+                case "SMBC" -> "BANK_TRANSFER_SMBC";
+                case "PAYEASY" -> "PAYEASY";
+                default -> null;
+            };
+            default -> null;
+        };
+    }
+
+    /** CashChargeRequest: the customer pays at a konbini, by Pay-easy or into a virtual account. */
+    ObjectNode cashBody(PaymentOrder order, String csrfToken) {
+        ObjectNode body = json.createObjectNode();
+        body.set("merchant", merchant(csrfToken));
+        body.set("order", order(order));
+        body.set("payer", payer(order.customer()));
+        String cashType = cashType(order.method());
+        ObjectNode cash = body.putObject("cashInformation").put("cashType", cashType);
+        ObjectNode options = json.createObjectNode();
+        if ("KONBINI".equals(cashType)) {
+            options.put("konbiniCode", order.method().brand());
+        }
+        if (settings.cashPaymentPeriodDays() != null) {
+            options.put("paymentPeriod", settings.cashPaymentPeriodDays());
+        }
+        if (!options.isEmpty()) {
+            cash.set("cashOptions", options);
+        }
+        return body;
     }
 
     ObjectNode chargeBody(PaymentOrder order, String csrfToken) {

@@ -27,7 +27,8 @@ public record GmoSettings(
         int paymentInFlight,
         int orderInFlight,
         int tokenInFlight,
-        Duration tokenRenewMargin) {
+        Duration tokenRenewMargin,
+        String cashPaymentPeriodDays) {
 
     public static final String PASSWORD = "password";
     public static final String TOKEN = "token";
@@ -58,7 +59,8 @@ public record GmoSettings(
                 Integer.parseInt(orDefault(p.apply("in-flight.payment"), "5")),
                 Integer.parseInt(orDefault(p.apply("in-flight.order"), "10")),
                 Integer.parseInt(orDefault(p.apply("in-flight.token"), "5")),
-                Duration.ofSeconds(Long.parseLong(orDefault(p.apply("token-renew-margin-seconds"), "60"))));
+                Duration.ofSeconds(Long.parseLong(orDefault(p.apply("token-renew-margin-seconds"), "60"))),
+                p.apply("cash.payment-period-days"));
         s.validate();
         return s;
     }
@@ -104,6 +106,7 @@ public record GmoSettings(
         r.required(m + "contact-opening-hours", merchant.contactOpeningHours());
         r.pattern(m + "contact-opening-hours", merchant.contactOpeningHours(), OPENING_HOURS, "HH:MM-HH:MM");
         r.absoluteUrl("kessai.public-base-url (GMO callbackUrl)", callbackUrl, 256);
+        r.pattern(P + "cash.payment-period-days", cashPaymentPeriodDays, Pattern.compile("[0-9]{1,3}"), "0 to 999 days");
         if (!errors.isEmpty()) {
             StringBuilder b = new StringBuilder("GMO PG configuration is invalid:");
             errors.forEach(e -> b.append("\n  ").append(e.field()).append(": ").append(e.message()));
