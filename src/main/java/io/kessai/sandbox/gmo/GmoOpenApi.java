@@ -46,7 +46,8 @@ import java.util.regex.PatternSyntaxException;
  *       UNPROCESSED ...), so a correct status never matches exactly one branch: it becomes {@code anyOf}.</li>
  * </ul>
  * ({@code OrderInquiryResponse} is a {@code oneOf} of three objects none of which requires anything, so it can never
- * be satisfied either; validate credit answers against {@code OrderInquiryResponseCredit}.)
+ * be satisfied either; validate credit answers against {@code OrderInquiryResponseCredit}, cash answers against
+ * {@code OrderInquiryResponseCash}.)
  */
 final class GmoOpenApi {
 

@@ -6,16 +6,21 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,18 +28,50 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * The sandbox's transaction state and the credit-card business rules (charge, on-file charge, 3-D Secure, capture,
- * cancel, inquiry). All state changes happen under one lock; the operations are microseconds long, the artificial
- * delays are applied by {@link GmoSandbox} outside of it.
+ * The sandbox's transaction state and the business rules: credit card (charge, on-file charge, 3-D Secure, capture,
+ * cancel, inquiry) and cash (payment-number issuance, payment, expiry, cancel, inquiry). All state changes happen
+ * under one lock; the operations are microseconds long, the artificial delays and the webhook deliveries are
+ * handled by {@link GmoSandbox} outside of it.
  */
 final class GmoPayments {
 
     static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
     private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx");
     private static final DateTimeFormatter NW_PREFIX = DateTimeFormatter.ofPattern("yyMMddHHmm");
+    private static final DateTimeFormatter EXPIRY_INPUT =
+            DateTimeFormatter.ofPattern("uuuuMMddHHmm").withResolverStyle(ResolverStyle.STRICT);
     private static final Pattern DIGITS = Pattern.compile("^[0-9]+$");
     private static final String ISSUER = "2a99663";
     static final String KNOWN_MEMBER = "member-001";
+    /** Path prefix of the sandbox page showing a cash order's payment information (voucherUrl, bankUrl). */
+    static final String CASH_PAGE_PREFIX = "/sandbox/cash/";
+    /**
+     * paymentPeriod (days) used when it is omitted and GMO takes the value from the shop's management screen
+     * ("デフォルト値"): KONBINI and PAYEASY.
+     */
+    static final int DEFAULT_PAYMENT_PERIOD = 7;
+    /** {@link PeriodRule#whenOmitted()}: paymentPeriod is mandatory ("省略不可"). */
+    private static final int PERIOD_REQUIRED = -1;
+    /** {@link PeriodRule#whenOmitted()}: no payment deadline ("支払い期限なし"). */
+    private static final int PERIOD_NONE = -2;
+
+    /**
+     * One row of CashOptions' tables: the largest paymentPeriod, whether {@code 999} means that largest value (else it
+     * is an error), the period when omitted (days, {@link #PERIOD_REQUIRED} or {@link #PERIOD_NONE}) and the latest
+     * paymentExpiryDateTime as "0:00 that many days after today" (0 = paymentExpiryDateTime is refused).
+     */
+    private record PeriodRule(int max, boolean accepts999, int whenOmitted, int expiryMaxDays) {}
+
+    /** Keyed by konbiniCode for KONBINI, by cashType otherwise. */
+    private static final Map<String, PeriodRule> PERIOD_RULES = Map.of(
+            "SEVEN_ELEVEN", new PeriodRule(150, true, DEFAULT_PAYMENT_PERIOD, 0),
+            "LAWSON", new PeriodRule(180, true, DEFAULT_PAYMENT_PERIOD, 181),
+            "FAMILYMART", new PeriodRule(60, true, DEFAULT_PAYMENT_PERIOD, 61),
+            "MINISTOP", new PeriodRule(180, true, DEFAULT_PAYMENT_PERIOD, 181),
+            "SEICOMART", new PeriodRule(180, true, DEFAULT_PAYMENT_PERIOD, 181),
+            "PAYEASY", new PeriodRule(60, false, DEFAULT_PAYMENT_PERIOD, 61),
+            "BANK_TRANSFER_SMBC", new PeriodRule(99, false, PERIOD_REQUIRED, 0),
+            "BANK_TRANSFER_GMO_AOZORA", new PeriodRule(999, true, PERIOD_NONE, 0));
 
     /** What a test card (token or member) does when money is authorized. */
     enum Outcome { APPROVE, DECLINE, INSUFFICIENT, LIMIT }
@@ -56,6 +93,9 @@ final class GmoPayments {
     }
 
     record Card(String cardType, String number, String expiryMonth, String expiryYear) {}
+
+    /** A cash webhook notification: the merchant's webhookUrl and the JSON body (CashWebhookRequest). */
+    record Webhook(String accessId, String url, String body) {}
 
     /** Result of a business operation: a JSON answer or a problem, and whether the answer must be delayed. */
     record Answer(int status, ObjectNode body, GmoProblem problem, boolean slow) {
@@ -101,6 +141,15 @@ final class GmoPayments {
         String csrfToken;
         Boolean acsSuccess;   // null until the browser came back from the (fake) ACS
         boolean tdsFinished;  // finalize (or automatic authorization) done
+        // cash
+        boolean cash;
+        String cashType;
+        String konbiniCode;
+        OffsetDateTime paymentExpiry;     // null: no payment deadline
+        String paymentInformationName;    // konbiniPaymentInformation, pay-easyPaymentInformation, ...
+        ObjectNode paymentInformation;    // null until a payment number was issued
+        String webhookUrl;
+        Webhook lastWebhook;
         // last failure
         GmoProblem error;
     }
@@ -380,6 +429,9 @@ final class GmoPayments {
         checkAdditionalOptions(req);
         synchronized (lock) {
             Order o = lookup(req.path("accessId").asText(), "accessId");
+            if (o.cash) {
+                throw GmoProblem.invalidRequest("Capture is not available for cash payments.");
+            }
             switch (o.status) {
                 case "AUTH" -> {
                     Instant t = now();
@@ -398,11 +450,14 @@ final class GmoPayments {
         }
     }
 
-    /** {@code POST /order/cancel}: AUTH, CAPTURE, SALES → CANCEL. */
+    /** {@code POST /order/cancel}: AUTH, CAPTURE, SALES → CANCEL; cash REQSUCCESS, TRADING → CANCEL. */
     Answer cancel(JsonNode req) {
         checkAdditionalOptions(req);
         synchronized (lock) {
             Order o = lookup(req.path("accessId").asText(), "accessId");
+            if (o.cash) {
+                return cancelCash(o);
+            }
             switch (o.status) {
                 case "AUTH", "CAPTURE", "SALES" -> {
                     o.status = "CANCEL";
@@ -434,7 +489,11 @@ final class GmoPayments {
             }
             ObjectNode body = json();
             body.set("orderReference", orderReference(o));
-            body.set("creditResult", creditResult(o, true));
+            if (o.cash) {
+                body.set("cashResult", cashResult(o));
+            } else {
+                body.set("creditResult", creditResult(o, true));
+            }
             if (o.acsSuccess != null) {
                 body.set("tds2Result", tds2Result(o));
             }
@@ -455,6 +514,7 @@ final class GmoPayments {
         if (o == null) {
             throw GmoProblem.invalidParameter(field);
         }
+        expireIfDue(o);
         return o;
     }
 
@@ -463,7 +523,313 @@ final class GmoPayments {
         if (o == null) {
             throw GmoProblem.invalidParameter("orderId");
         }
+        expireIfDue(o);
         return o;
+    }
+
+    // ------------------------------------------------------------------ cash
+
+    /** {@code POST /cash/charge}, body already schema-validated: issues the payment number (202, nextAction AWAIT). */
+    Answer cashCharge(JsonNode req) {
+        JsonNode orderNode = req.path("order");
+        String amount = checkOrder(orderNode);
+        checkAdditionalOptions(req);
+        JsonNode info = req.path("cashInformation");
+        JsonNode options = info.path("cashOptions");
+        String cashType = info.path("cashType").asText();
+        String konbiniCode = null;
+        if ("KONBINI".equals(cashType)) {
+            if (!options.hasNonNull("konbiniCode")) {
+                throw GmoProblem.missingParameter("cashInformation.cashOptions.konbiniCode");
+            }
+            konbiniCode = options.get("konbiniCode").asText();
+        }
+        JsonNode payer = req.path("payer");
+        if ("KONBINI".equals(cashType) || "PAYEASY".equals(cashType)) {
+            // "決済手段ごとの制限事項 コンビニ: required / Pay-easy: required"
+            if (!payer.hasNonNull("nameKana")) {
+                throw GmoProblem.missingParameter("payer.nameKana");
+            }
+            if (!hasPhoneNumber(payer)) {
+                throw GmoProblem.missingParameter("payer.phones[0].number");
+            }
+        }
+        OffsetDateTime expiry = paymentExpiry(konbiniCode != null ? konbiniCode : cashType, options, now());
+        boolean decline = payer.path("name").asText().toLowerCase(Locale.ROOT).contains("decline");
+        JsonNode merchant = req.path("merchant");
+        String orderId = orderNode.path("orderId").asText();
+
+        synchronized (lock) {
+            if (byOrderId.containsKey(orderId)) {
+                throw GmoProblem.invalidRequest("The order ID has already been used.");
+            }
+            Instant t = now();
+            Order o = new Order();
+            o.accessId = randomHex();
+            o.accessPass = randomHex();
+            o.orderId = orderId;
+            o.amount = amount;
+            o.clientFields = orderNode.get("clientFields") instanceof ObjectNode cf && !cf.isEmpty() ? cf : null;
+            o.created = t;
+            o.updated = t;
+            o.cash = true;
+            o.cashType = cashType;
+            o.konbiniCode = konbiniCode;
+            o.webhookUrl = merchant.hasNonNull("webhookUrl") ? merchant.get("webhookUrl").asText() : null;
+            o.csrfToken = merchant.hasNonNull("csrfToken") ? merchant.get("csrfToken").asText() : null;
+            byOrderId.put(orderId, o);
+            byAccessId.put(o.accessId, o);
+            if (decline) {
+                o.status = "UNPROCESSED";
+                o.error = GmoProblem.cashProcessingFailure();
+                return Answer.problem(o.error);
+            }
+            o.status = cashType.startsWith("BANK_TRANSFER_") ? "TRADING" : "REQSUCCESS";
+            o.paymentExpiry = expiry;
+            issuePaymentInformation(o);
+            authorizations.computeIfAbsent(orderId, k -> new AtomicInteger()).incrementAndGet();
+            ObjectNode body = json();
+            body.put("nextAction", "AWAIT");
+            body.set("orderReference", orderReference(o));
+            body.set("cashResult", cashResult(o));
+            return Answer.ok(202, body);
+        }
+    }
+
+    private static boolean hasPhoneNumber(JsonNode payer) {
+        for (JsonNode phone : payer.path("phones")) {
+            if (phone.hasNonNull("number")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The payment deadline from CashOptions' tables: {@code paymentExpiryDateTime} (YYYYMMDDHHMM, Tokyo) wins over
+     * {@code paymentPeriod}, which means "until 23:59:59 of the last day" ({@code 0} = today); null = no deadline.
+     */
+    static OffsetDateTime paymentExpiry(String ruleKey, JsonNode options, Instant now) {
+        PeriodRule rule = PERIOD_RULES.get(ruleKey);
+        LocalDate today = tokyo(now).toLocalDate();
+        if (options.hasNonNull("paymentExpiryDateTime")) {
+            String field = "cashInformation.cashOptions.paymentExpiryDateTime";
+            if (rule.expiryMaxDays() == 0) {
+                throw GmoProblem.invalidParameter(field);   // "設定するとエラー"
+            }
+            LocalDateTime at;
+            try {
+                at = LocalDateTime.parse(options.get("paymentExpiryDateTime").asText(), EXPIRY_INPUT);
+            } catch (DateTimeParseException e) {
+                throw GmoProblem.invalidParameter(field);
+            }
+            if ("SEICOMART".equals(ruleKey) && at.toLocalTime().equals(LocalTime.of(0, 1))) {
+                throw GmoProblem.invalidParameter(field);   // "時分に0001は設定不可"
+            }
+            OffsetDateTime expiry = at.atZone(TOKYO).toOffsetDateTime();
+            if (!expiry.toInstant().isAfter(now)
+                    || at.isAfter(today.plusDays(rule.expiryMaxDays()).atStartOfDay())) {
+                throw GmoProblem.invalidParameter(field);
+            }
+            return expiry;
+        }
+        String field = "cashInformation.cashOptions.paymentPeriod";
+        int days;
+        if (!options.hasNonNull("paymentPeriod")) {
+            if (rule.whenOmitted() == PERIOD_REQUIRED) {
+                throw GmoProblem.missingParameter(field);
+            }
+            if (rule.whenOmitted() == PERIOD_NONE) {
+                return null;
+            }
+            days = rule.whenOmitted();
+        } else {
+            days = Integer.parseInt(options.get("paymentPeriod").asText());   // schema: ^[0-9]{1,3}$
+            if (days == 999 && rule.accepts999()) {
+                days = rule.max();
+            } else if (days > rule.max()) {
+                throw GmoProblem.invalidParameter(field);
+            }
+        }
+        return today.plusDays(days).atTime(LocalTime.of(23, 59, 59)).atZone(TOKYO).toOffsetDateTime();
+    }
+
+    /** Generates the numbers the customer pays with (caller holds the lock). */
+    private void issuePaymentInformation(Order o) {
+        String page = baseUrl.get() + CASH_PAGE_PREFIX + o.accessId;
+        ObjectNode p = json();
+        switch (o.cashType) {
+            case "KONBINI" -> {
+                o.paymentInformationName = "konbiniPaymentInformation";
+                p.put("konbiniCode", o.konbiniCode);
+                p.put("confirmationNumber", randomDigits(10));
+                p.put("receiptNumber", randomDigits(10));
+                if ("SEVEN_ELEVEN".equals(o.konbiniCode)) {
+                    p.put("voucherUrl", page);   // "払込票URL(一部のコンビニのみ)"
+                }
+            }
+            case "PAYEASY" -> {
+                o.paymentInformationName = "pay-easyPaymentInformation";
+                p.put("customerNumber", randomDigits(11));
+                p.put("institutionCode", "58021");
+                p.put("confirmationNumber", randomDigits(10));
+                p.put("bankUrl", page);
+            }
+            case "BANK_TRANSFER_SMBC" -> {
+                o.paymentInformationName = "bankTransferPaymentInformation";
+                p.put("bankCode", "0009");
+                p.put("bankName", "三井住友銀行");
+                p.put("branchCode", "931");
+                p.put("branchName", "東京第一支店");
+                p.put("accountType", "1");
+                p.put("accountNumber", randomDigits(7));
+                p.put("bankTransferCode", randomDigits(7));
+            }
+            case "BANK_TRANSFER_GMO_AOZORA" -> {
+                o.paymentInformationName = "bankTransferPaymentInformation";
+                p.put("bankCode", "0310");
+                p.put("bankName", "ｼﾞ-ｴﾑｵ-ｱｵｿﾞﾗﾈﾂﾄ");
+                p.put("branchCode", "503");
+                p.put("branchName", "ｶｿｳｼﾃﾝ");
+                p.put("accountType", "1");
+                p.put("accountNumber", randomDigits(7));
+                p.put("accountHolderName", "ﾃｽﾄｼｮｯﾌﾟ");
+                p.put("depositAmount", "0");
+            }
+            default -> throw new IllegalStateException("cashType " + o.cashType);
+        }
+        o.paymentInformation = p;
+    }
+
+    /** Test hook: the customer paid. Returns the CASH_PAID webhook to send, or null without a webhookUrl. */
+    Webhook payCash(String accessId) {
+        synchronized (lock) {
+            Order o = cashOrder(accessId);
+            if (!awaitingPayment(o)) {
+                throw new IllegalStateException("cash order " + accessId + " is " + o.status
+                        + ", not REQSUCCESS or TRADING");
+            }
+            o.status = "PAYSUCCESS";
+            o.updated = now();
+            o.error = null;
+            if ("BANK_TRANSFER_GMO_AOZORA".equals(o.cashType)) {
+                o.paymentInformation.put("depositAmount", o.amount);
+            }
+            if (o.webhookUrl == null) {
+                return null;
+            }
+            ObjectNode body = json();
+            body.put("accessId", o.accessId);
+            body.put("event", "CASH_PAID");
+            if (o.csrfToken != null) {
+                body.put("csrfToken", o.csrfToken);
+            }
+            o.lastWebhook = new Webhook(o.accessId, o.webhookUrl, body.toString());
+            return o.lastWebhook;
+        }
+    }
+
+    /** Test hook: the payment period ran out (GMO sends no webhook for this). */
+    void expireCash(String accessId) {
+        synchronized (lock) {
+            Order o = cashOrder(accessId);
+            if (!awaitingPayment(o)) {
+                throw new IllegalStateException("cash order " + accessId + " is " + o.status
+                        + ", not REQSUCCESS or TRADING");
+            }
+            o.status = "EXPIRED";
+            o.updated = now();
+        }
+    }
+
+    /** The last webhook sent for that cash order. */
+    Webhook lastWebhook(String accessId) {
+        synchronized (lock) {
+            Webhook last = cashOrder(accessId).lastWebhook;
+            if (last == null) {
+                throw new IllegalStateException("no webhook has been sent for " + accessId);
+            }
+            return last;
+        }
+    }
+
+    /** The HTML page behind voucherUrl / bankUrl, or {@code 404 resource_not_found}. */
+    String cashPage(String accessId) {
+        synchronized (lock) {
+            Order o = byAccessId.get(accessId);
+            if (o == null || !o.cash || o.paymentInformation == null) {
+                throw GmoProblem.notFound();
+            }
+            expireIfDue(o);
+            StringBuilder html = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                    + "<title>GMO-PG sandbox cash payment</title></head>\n<body><h1>")
+                    .append(escape(o.cashType)).append(" (sandbox)</h1>\n<table>\n");
+            row(html, "orderId", o.orderId);
+            row(html, "amount", o.amount);
+            row(html, "status", o.status);
+            if (o.paymentExpiry != null) {
+                row(html, "paymentExpiryDateTime", o.paymentExpiry.format(RFC3339));
+            }
+            for (Map.Entry<String, JsonNode> e : o.paymentInformation.properties()) {
+                if (!e.getKey().endsWith("Url")) {
+                    row(html, e.getKey(), e.getValue().asText());
+                }
+            }
+            return html.append("</table>\n</body></html>\n").toString();
+        }
+    }
+
+    private static void row(StringBuilder html, String name, String value) {
+        html.append("<tr><th>").append(escape(name)).append("</th><td>").append(escape(value)).append("</td></tr>\n");
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private Answer cancelCash(Order o) {
+        switch (o.status) {
+            case "REQSUCCESS", "TRADING" -> {
+                o.status = "CANCEL";
+                o.canceled = true;
+                o.updated = now();
+                o.error = null;
+            }
+            case "PAYSUCCESS" -> throw GmoProblem.invalidStatus("The transaction has already been paid.");
+            case "CANCEL" -> throw GmoProblem.invalidStatus("The transaction has already been canceled.");
+            case "EXPIRED" -> throw GmoProblem.invalidStatus("The payment period of the transaction has expired.");
+            default -> throw GmoProblem.invalidStatus("The payment number has not been issued.");
+        }
+        ObjectNode body = json();
+        body.set("orderReference", orderReference(o));
+        body.set("cashResult", cashResult(o));
+        return Answer.ok(201, body);
+    }
+
+    /** For the test hooks: unknown or non-cash accessIds are programming errors of the test. */
+    private Order cashOrder(String accessId) {
+        Order o = byAccessId.get(Objects.requireNonNull(accessId, "accessId"));
+        if (o == null) {
+            throw new IllegalArgumentException("unknown accessId " + accessId);
+        }
+        if (!o.cash) {
+            throw new IllegalArgumentException("not a cash order: " + accessId);
+        }
+        expireIfDue(o);
+        return o;
+    }
+
+    private static boolean awaitingPayment(Order o) {
+        return "REQSUCCESS".equals(o.status) || "TRADING".equals(o.status);
+    }
+
+    /** A cash order still awaiting payment after its deadline (sandbox clock) becomes EXPIRED. */
+    private void expireIfDue(Order o) {
+        if (o.cash && awaitingPayment(o) && o.paymentExpiry != null
+                && now().isAfter(o.paymentExpiry.toInstant())) {
+            o.status = "EXPIRED";
+            o.updated = o.paymentExpiry.toInstant().plusSeconds(1);
+        }
     }
 
     // ------------------------------------------------------------------ semantic checks
@@ -545,8 +911,21 @@ final class GmoPayments {
         if (o.clientFields != null) {
             ref.set("clientFields", o.clientFields.deepCopy());
         }
-        ref.put("chargeType", "CREDIT");
+        ref.put("chargeType", o.cash ? "CASH" : "CREDIT");
         return ref;
+    }
+
+    /** cashResult; the deadline and the payment information only once a payment number was issued. */
+    private static ObjectNode cashResult(Order o) {
+        ObjectNode result = json();
+        result.put("cashType", o.cashType);
+        if (o.paymentInformation != null) {
+            if (o.paymentExpiry != null) {
+                result.put("paymentExpiryDateTime", o.paymentExpiry.format(RFC3339));
+            }
+            result.set(o.paymentInformationName, o.paymentInformation.deepCopy());
+        }
+        return result;
     }
 
     /** creditResult; the authorization fields only once money was authorized. */

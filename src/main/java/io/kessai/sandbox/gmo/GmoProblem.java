@@ -112,6 +112,12 @@ final class GmoProblem extends RuntimeException {
         return new GmoProblem(402, "processing_failure", "3D secure authentication failed.", TDS_FAILED_TYPE);
     }
 
+    /** The payment provider refused to issue a payment number for a cash payment (sandbox: payer name {@code decline}). */
+    static GmoProblem cashProcessingFailure() {
+        return new GmoProblem(402, "processing_failure",
+                "The payment provider returned an error: the payment number could not be issued.");
+    }
+
     // ---- 5xx ----
     static GmoProblem internalError() {
         return new GmoProblem(500, "internal_server_error", "An unexpected error has occurred.");

@@ -12,7 +12,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -26,30 +30,38 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A built-in sandbox of the GMO Payment Gateway "PG Multipayment OpenAPI type" (credit-card part), faithful to the
- * reference text and the OAS 1.3.1 document on the classpath. It listens on {@code 127.0.0.1} only.
+ * A built-in sandbox of the GMO Payment Gateway "PG Multipayment OpenAPI type" (credit-card and cash parts), faithful
+ * to the reference text and the OAS 1.3.1 document on the classpath. It listens on {@code 127.0.0.1} only.
  *
  * <h2>What it implements</h2>
  * <ul>
  *   <li>{@code POST /token} (OAuth2 client credentials, Basic auth, form body) issuing Bearer tokens.</li>
  *   <li>{@code POST /credit/charge}, {@code /credit/on-file/charge}, {@code /tds2/finalizeCharge},
- *       {@code /order/capture}, {@code /order/cancel}, {@code /order/inquiry}: Basic or Bearer auth,
+ *       {@code /cash/charge}, {@code /order/capture}, {@code /order/cancel}, {@code /order/inquiry}: Basic or
+ *       Bearer auth,
  *       {@code application/json}, bodies validated against the OAS request schemas, RFC 9457 problem answers
  *       with GMO's titles, optional {@code Idempotency-Key} (≤ 36 chars, 24 h, per shop; replays byte for byte,
  *       409 {@code conflict} while the first request is still running, re-processing after 409/429/500/502),
  *       concurrency limits per shop and endpoint (429 {@code too_many_requests}).</li>
  *   <li>{@code GET /sandbox/tds2/{accessId}[?result=success|failure]}: the fake 3-D Secure (ACS) page a browser
  *       visits; answers 302 to {@code merchant.callbackUrl?p=<base64url JSON>}.</li>
+ *   <li>{@code GET /sandbox/cash/{accessId}}: an HTML page with a cash order's payment information (the
+ *       {@code voucherUrl} / {@code bankUrl} of the answers).</li>
+ *   <li>Cash webhooks ({@code CASH_PAID}) POSTed to {@code merchant.webhookUrl}, triggered by {@link #payCash}.</li>
  * </ul>
  *
  * <h2>Test cards</h2>
@@ -90,12 +102,52 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code tds2Options.autoAuthorization=false} the callback event is {@code TDS_FINISHED} and money is authorized by
  * {@code /tds2/finalizeCharge}; otherwise the visit authorizes and the event is {@code TDS_CHARGE_FINISHED}.
  *
+ * <h2>Cash payments ({@code /cash/charge})</h2>
+ * Besides the schema ({@code CashChargeRequest}) and the checks of the card charge (amount, currency, item prices,
+ * unique orderId), the sandbox enforces: {@code cashOptions.konbiniCode} for {@code KONBINI}; {@code payer.nameKana}
+ * and a {@code payer.phones[].number} for {@code KONBINI} and {@code PAYEASY} (400 {@code missing_parameter}
+ * "(payer.nameKana)" / "(payer.phones[0].number)"); {@code paymentPeriod} / {@code paymentExpiryDateTime} per
+ * CashOptions' tables (400 {@code invalid_parameter}, or {@code missing_parameter} for BANK_TRANSFER_SMBC without
+ * paymentPeriod). The payment deadline is 23:59:59+09:00 of the last day:
+ * <table>
+ *   <caption>payment periods (days, 0 = today)</caption>
+ *   <tr><th>type</th><th>max</th><th>{@code 999}</th><th>omitted</th></tr>
+ *   <tr><td>SEVEN_ELEVEN</td><td>150</td><td>150</td><td>7</td></tr>
+ *   <tr><td>LAWSON, MINISTOP, SEICOMART</td><td>180</td><td>180</td><td>7</td></tr>
+ *   <tr><td>FAMILYMART</td><td>60</td><td>60</td><td>7</td></tr>
+ *   <tr><td>PAYEASY</td><td>60</td><td>error</td><td>7</td></tr>
+ *   <tr><td>BANK_TRANSFER_SMBC</td><td>99</td><td>error</td><td>error (required)</td></tr>
+ *   <tr><td>BANK_TRANSFER_GMO_AOZORA</td><td>999</td><td>999</td><td>no deadline (no
+ *       {@code paymentExpiryDateTime} in the answer)</td></tr>
+ * </table>
+ * ("7" stands for GMO's "デフォルト値" of the shop management screen.) The answer is 202, nextAction {@code AWAIT},
+ * status {@code REQSUCCESS} (KONBINI, PAYEASY) or {@code TRADING} (bank transfers), chargeType {@code CASH}, with
+ * generated numbers in {@code konbiniPaymentInformation} (voucherUrl for SEVEN_ELEVEN only),
+ * {@code pay-easyPaymentInformation} or {@code bankTransferPaymentInformation} (also for BANK_TRANSFER_SMBC, whose
+ * OAS example wrongly uses the pay-easy field name). A {@code payer.name} containing {@code decline} answers 402
+ * {@code processing_failure}; that order stays {@code UNPROCESSED} with errorInformation.
+ * {@code /order/inquiry} answers {@code OrderInquiryResponseCash}; {@code /order/cancel} cancels REQSUCCESS/TRADING
+ * (else 400 {@code invalid_status}); {@code /order/capture} is 400 {@code invalid_request}. An order still awaiting
+ * payment after its deadline (sandbox clock) reads as {@code EXPIRED}.
+ *
+ * <p>Test hooks: {@link #payCash} (status PAYSUCCESS, then the {@code CASH_PAID} webhook
+ * {@code {"accessId","event","csrfToken"}} is POSTed as {@code application/json} to the order's
+ * {@code merchant.webhookUrl} from a background thread; any non-2xx answer or connection failure is retried every
+ * {@link Settings#webhookRetryInterval()} up to 5 times, 6 attempts in all, like GMO), {@link #expireCash} (status
+ * EXPIRED, no webhook — GMO sends none), {@link #resendWebhook} (the same notification once more, as providers do),
+ * {@link #webhookDeliveries()} (every attempt, in order).
+ *
  * <p>The sandbox never logs card tokens, passwords, headers or bodies.
  */
 public final class GmoSandbox implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(GmoSandbox.class.getName());
     private static final String ACS_PREFIX = "/sandbox/tds2/";
+    private static final String CASH_PREFIX = GmoPayments.CASH_PAGE_PREFIX;
+    /** "リトライは一定間隔で正常応答をするまで最大5回送信されます。" */
+    private static final int WEBHOOK_RETRIES = 5;
+    private static final Duration WEBHOOK_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration WEBHOOK_REQUEST_TIMEOUT = Duration.ofSeconds(5);
     private static final int MAX_BODY = 1024 * 1024;
     private static final Duration IDEMPOTENCY_TTL = Duration.ofHours(24);
     private static final String JSON = "application/json";
@@ -113,9 +165,14 @@ public final class GmoSandbox implements AutoCloseable {
      * @param tokenTtl                access token lifetime (GMO: 3600 s)
      * @param processingTime          minimum time every API request takes (so concurrency is observable)
      * @param slowTime                extra delay of the answer for the {@code slow} test token
+     * @param webhookRetryInterval    pause before re-sending a webhook that failed (GMO: 60 min by default)
      */
     public record Settings(String shopId, String shopPass, int port, int paymentConcurrencyLimit,
-                           int orderConcurrencyLimit, Duration tokenTtl, Duration processingTime, Duration slowTime) {
+                           int orderConcurrencyLimit, Duration tokenTtl, Duration processingTime, Duration slowTime,
+                           Duration webhookRetryInterval) {
+
+        /** GMO's default webhook retry interval ("間隔の初期設定は60分"). */
+        public static final Duration DEFAULT_WEBHOOK_RETRY_INTERVAL = Duration.ofMinutes(60);
 
         public Settings {
             Objects.requireNonNull(shopId, "shopId");
@@ -123,52 +180,68 @@ public final class GmoSandbox implements AutoCloseable {
             Objects.requireNonNull(tokenTtl, "tokenTtl");
             Objects.requireNonNull(processingTime, "processingTime");
             Objects.requireNonNull(slowTime, "slowTime");
+            Objects.requireNonNull(webhookRetryInterval, "webhookRetryInterval");
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port " + port);
             }
             if (paymentConcurrencyLimit < 1 || orderConcurrencyLimit < 1) {
                 throw new IllegalArgumentException("concurrency limits must be at least 1");
             }
-            if (tokenTtl.isNegative() || processingTime.isNegative() || slowTime.isNegative()) {
+            if (tokenTtl.isNegative() || processingTime.isNegative() || slowTime.isNegative()
+                    || webhookRetryInterval.isNegative()) {
                 throw new IllegalArgumentException("durations must not be negative");
             }
         }
 
-        /** Port 0, limits 5/10, token TTL 1 h, processing time 20 ms, slow time 3 s. */
+        /** The settings without a webhook retry interval: it is {@link #DEFAULT_WEBHOOK_RETRY_INTERVAL}. */
+        public Settings(String shopId, String shopPass, int port, int paymentConcurrencyLimit,
+                        int orderConcurrencyLimit, Duration tokenTtl, Duration processingTime, Duration slowTime) {
+            this(shopId, shopPass, port, paymentConcurrencyLimit, orderConcurrencyLimit, tokenTtl, processingTime,
+                    slowTime, DEFAULT_WEBHOOK_RETRY_INTERVAL);
+        }
+
+        /** Port 0, limits 5/10, token TTL 1 h, processing time 20 ms, slow time 3 s, webhook retry interval 60 min. */
         public static Settings defaults(String shopId, String shopPass) {
             return new Settings(shopId, shopPass, 0, 5, 10, Duration.ofHours(1), Duration.ofMillis(20),
-                    Duration.ofSeconds(3));
+                    Duration.ofSeconds(3), DEFAULT_WEBHOOK_RETRY_INTERVAL);
         }
 
         public Settings withPort(int port) {
             return new Settings(shopId, shopPass, port, paymentConcurrencyLimit, orderConcurrencyLimit, tokenTtl,
-                    processingTime, slowTime);
+                    processingTime, slowTime, webhookRetryInterval);
         }
 
         public Settings withProcessingTime(Duration processingTime) {
             return new Settings(shopId, shopPass, port, paymentConcurrencyLimit, orderConcurrencyLimit, tokenTtl,
-                    processingTime, slowTime);
+                    processingTime, slowTime, webhookRetryInterval);
         }
 
         public Settings withSlowTime(Duration slowTime) {
             return new Settings(shopId, shopPass, port, paymentConcurrencyLimit, orderConcurrencyLimit, tokenTtl,
-                    processingTime, slowTime);
+                    processingTime, slowTime, webhookRetryInterval);
         }
 
         public Settings withTokenTtl(Duration tokenTtl) {
             return new Settings(shopId, shopPass, port, paymentConcurrencyLimit, orderConcurrencyLimit, tokenTtl,
-                    processingTime, slowTime);
+                    processingTime, slowTime, webhookRetryInterval);
         }
 
         public Settings withLimits(int payment, int order) {
-            return new Settings(shopId, shopPass, port, payment, order, tokenTtl, processingTime, slowTime);
+            return new Settings(shopId, shopPass, port, payment, order, tokenTtl, processingTime, slowTime,
+                    webhookRetryInterval);
+        }
+
+        public Settings withWebhookRetryInterval(Duration webhookRetryInterval) {
+            return new Settings(shopId, shopPass, port, paymentConcurrencyLimit, orderConcurrencyLimit, tokenTtl,
+                    processingTime, slowTime, webhookRetryInterval);
         }
 
         @Override
         public String toString() {
             return "Settings[shopId=" + shopId + ", shopPass=***, port=" + port + ", paymentConcurrencyLimit="
                     + paymentConcurrencyLimit + ", orderConcurrencyLimit=" + orderConcurrencyLimit + ", tokenTtl="
-                    + tokenTtl + ", processingTime=" + processingTime + ", slowTime=" + slowTime + "]";
+                    + tokenTtl + ", processingTime=" + processingTime + ", slowTime=" + slowTime
+                    + ", webhookRetryInterval=" + webhookRetryInterval + "]";
         }
     }
 
@@ -183,10 +256,21 @@ public final class GmoSandbox implements AutoCloseable {
      */
     public record RecordedRequest(String path, String idempotencyKey, String authScheme, int status, String title) {}
 
+    /**
+     * One attempt to deliver a webhook.
+     *
+     * @param accessId the order's accessId
+     * @param url      the merchant's webhookUrl
+     * @param attempt  1 for the first attempt of a notification, 2..6 for its retries
+     * @param status   the HTTP status answered, 0 = no answer (connection failure, timeout)
+     */
+    public record WebhookDelivery(String accessId, String url, int attempt, int status) {}
+
     private enum Endpoint {
         TOKEN("/token", null, false, false),
         CREDIT_CHARGE("/credit/charge", "CreditChargeRequest", true, false),
         CREDIT_ONFILE_CHARGE("/credit/on-file/charge", "CreditOnfileChargeRequest", true, false),
+        CASH_CHARGE("/cash/charge", "CashChargeRequest", true, false),
         TDS2_FINALIZE_CHARGE("/tds2/finalizeCharge", "Tds2FinalizeChargeRequest", true, false),
         ORDER_CAPTURE("/order/capture", "OrderCaptureRequest", true, true),
         ORDER_CANCEL("/order/cancel", "OrderCancelRequest", true, true),
@@ -254,6 +338,13 @@ public final class GmoSandbox implements AutoCloseable {
     private ExecutorService executor;
     private volatile String baseUrl;
 
+    // webhooks: deliveries is also the lock for recording; a task of an older epoch (before reset/close) is dropped
+    private final List<WebhookDelivery> deliveries = new ArrayList<>();
+    private final Set<Future<?>> pendingWebhooks = ConcurrentHashMap.newKeySet();
+    private final AtomicLong webhookEpoch = new AtomicLong();
+    private ScheduledThreadPoolExecutor webhookExecutor;   // guarded by this; created on first use
+    private HttpClient webhookClient;                      // guarded by this
+
     public GmoSandbox(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.openApi = GmoOpenApi.get();
@@ -314,11 +405,20 @@ public final class GmoSandbox implements AutoCloseable {
             server = null;
             executor = null;
         }
+        stopWebhooks();
+        if (webhookExecutor != null) {
+            webhookExecutor.shutdownNow();
+            webhookExecutor = null;
+            webhookClient = null;
+        }
     }
 
     // ------------------------------------------------------------------ observation
 
-    /** How many times a charge/finalize actually authorized (or captured) money for that orderId; replays don't count. */
+    /**
+     * How many times a charge/finalize actually authorized (or captured) money for that orderId — or, for a cash
+     * order, issued its payment number; replays don't count.
+     */
     public int authorizations(String orderId) {
         return payments.authorizations(orderId);
     }
@@ -344,8 +444,12 @@ public final class GmoSandbox implements AutoCloseable {
         tokens.clear();
     }
 
-    /** Clears transactions, idempotency keys, counters and recorded requests; keeps settings and access tokens. */
+    /**
+     * Clears transactions, idempotency keys, counters, recorded requests and webhook deliveries, and stops pending
+     * webhook retries; keeps settings and access tokens.
+     */
     public void reset() {
+        stopWebhooks();
         payments.reset();
         synchronized (keys) {
             keys.clear();
@@ -353,6 +457,129 @@ public final class GmoSandbox implements AutoCloseable {
         maxInFlight.clear();
         tooManyRequests.set(0);
         recorded.clear();
+    }
+
+    // ------------------------------------------------------------------ cash test hooks & webhooks
+
+    /**
+     * The customer paid the cash order: its status becomes PAYSUCCESS and, when the charge had a
+     * {@code merchant.webhookUrl}, the {@code CASH_PAID} webhook is sent from a background thread (this method never
+     * waits for it), with retries (see {@link Settings#webhookRetryInterval()}).
+     *
+     * @throws IllegalArgumentException unknown accessId or not a cash order
+     * @throws IllegalStateException    the order is not REQSUCCESS or TRADING
+     */
+    public void payCash(String accessId) {
+        GmoPayments.Webhook webhook = payments.payCash(accessId);
+        if (webhook != null) {
+            notify(webhook);
+        }
+    }
+
+    /**
+     * The payment period of the cash order ran out: status EXPIRED. No webhook (GMO sends none for expiry).
+     *
+     * @throws IllegalArgumentException unknown accessId or not a cash order
+     * @throws IllegalStateException    the order is not REQSUCCESS or TRADING
+     */
+    public void expireCash(String accessId) {
+        payments.expireCash(accessId);
+    }
+
+    /**
+     * Sends the last webhook of that order once more (a new notification with the same body and its own retries),
+     * as providers sometimes repeat notifications.
+     *
+     * @throws IllegalArgumentException unknown accessId or not a cash order
+     * @throws IllegalStateException    no webhook was ever sent for that order
+     */
+    public void resendWebhook(String accessId) {
+        notify(payments.lastWebhook(accessId));
+    }
+
+    /** Every webhook delivery attempt since the last {@link #reset()}, in order. */
+    public List<WebhookDelivery> webhookDeliveries() {
+        synchronized (deliveries) {
+            return List.copyOf(deliveries);
+        }
+    }
+
+    private void notify(GmoPayments.Webhook webhook) {
+        scheduleWebhook(webhook, 1, webhookEpoch.get(), Duration.ZERO);
+    }
+
+    private synchronized void scheduleWebhook(GmoPayments.Webhook webhook, int attempt, long epoch, Duration delay) {
+        if (webhookEpoch.get() != epoch) {
+            return;   // reset() or close() happened meanwhile
+        }
+        if (webhookExecutor == null) {
+            AtomicInteger threadNo = new AtomicInteger();
+            ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {
+                Thread t = new Thread(r, "gmo-sandbox-webhook-" + threadNo.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            pool.setRemoveOnCancelPolicy(true);
+            webhookExecutor = pool;
+            webhookClient = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(WEBHOOK_CONNECT_TIMEOUT)
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .build();
+        }
+        HttpClient client = webhookClient;
+        pendingWebhooks.removeIf(Future::isDone);
+        pendingWebhooks.add(webhookExecutor.schedule(() -> deliverWebhook(client, webhook, attempt, epoch),
+                delay.toNanos(), TimeUnit.NANOSECONDS));
+    }
+
+    private void deliverWebhook(HttpClient client, GmoPayments.Webhook webhook, int attempt, long epoch) {
+        if (webhookEpoch.get() != epoch) {
+            return;
+        }
+        int status = 0;
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(webhook.url()))
+                    .timeout(WEBHOOK_REQUEST_TIMEOUT)
+                    .header("Content-Type", JSON)
+                    .POST(HttpRequest.BodyPublishers.ofString(webhook.body(), StandardCharsets.UTF_8))
+                    .build();
+            status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException | IllegalArgumentException e) {
+            // no answer (refused, timed out, unusable URL): a failed attempt like any non-2xx answer
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();   // reset() or close() stopped the delivery
+            return;
+        }
+        synchronized (deliveries) {
+            if (webhookEpoch.get() != epoch) {
+                return;
+            }
+            deliveries.add(new WebhookDelivery(webhook.accessId(), webhook.url(), attempt, status));
+        }
+        if (status >= 200 && status < 300) {
+            return;
+        }
+        if (attempt > WEBHOOK_RETRIES) {
+            LOG.log(System.Logger.Level.WARNING, "GMO-PG sandbox: webhook for accessId {0} failed {1} times, giving up",
+                    webhook.accessId(), attempt);
+            return;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "GMO-PG sandbox: webhook attempt {0} for accessId {1} answered {2}",
+                attempt, webhook.accessId(), status);
+        scheduleWebhook(webhook, attempt + 1, epoch, settings.webhookRetryInterval());
+    }
+
+    /** Forgets the deliveries and drops every scheduled or running webhook attempt. */
+    private synchronized void stopWebhooks() {
+        synchronized (deliveries) {
+            webhookEpoch.incrementAndGet();
+            deliveries.clear();
+        }
+        for (Future<?> f : pendingWebhooks) {
+            f.cancel(true);
+        }
+        pendingWebhooks.clear();
     }
 
     /** For tests: the clock used for token expiry, idempotency-key expiry, timestamps and capture expiry. */
@@ -374,6 +601,8 @@ public final class GmoSandbox implements AutoCloseable {
         try {
             if (path.startsWith(ACS_PREFIX)) {
                 reply = acsPage(exchange, path);
+            } else if (path.startsWith(CASH_PREFIX)) {
+                reply = cashPage(exchange, path);
             } else {
                 Endpoint endpoint = Endpoint.of(path);
                 if (endpoint == null) {
@@ -475,6 +704,7 @@ public final class GmoSandbox implements AutoCloseable {
         GmoPayments.Answer answer = switch (endpoint) {
             case CREDIT_CHARGE -> payments.charge(body, key);
             case CREDIT_ONFILE_CHARGE -> payments.onfileCharge(body, key);
+            case CASH_CHARGE -> payments.cashCharge(body);
             case TDS2_FINALIZE_CHARGE -> payments.finalizeCharge(body);
             case ORDER_CAPTURE -> payments.capture(body);
             case ORDER_CANCEL -> payments.cancel(body);
@@ -601,6 +831,17 @@ public final class GmoSandbox implements AutoCloseable {
         return new Reply(302, null, new byte[0], null, extra);
     }
 
+    // ------------------------------------------------------------------ cash payment page
+
+    private Reply cashPage(HttpExchange exchange, String path) {
+        if (!"GET".equals(exchange.getRequestMethod())) {
+            throw GmoProblem.methodNotAllowed();
+        }
+        String html = payments.cashPage(path.substring(CASH_PREFIX.length()));
+        return new Reply(200, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8), null,
+                Map.of("Cache-Control", "no-store"));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private JsonNode readJson(HttpExchange exchange) {
@@ -675,7 +916,8 @@ public final class GmoSandbox implements AutoCloseable {
             }
             reply.headers().forEach(out::set);
             if (reply.status() == 405) {
-                out.set("Allow", exchange.getRequestURI().getRawPath().startsWith(ACS_PREFIX) ? "GET" : "POST");
+                String path = exchange.getRequestURI().getRawPath();
+                out.set("Allow", path.startsWith(ACS_PREFIX) || path.startsWith(CASH_PREFIX) ? "GET" : "POST");
             }
             byte[] body = reply.body();
             boolean head = "HEAD".equals(exchange.getRequestMethod());
