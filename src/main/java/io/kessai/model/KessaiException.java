@@ -59,4 +59,12 @@ public class KessaiException extends RuntimeException {
     public String paymentId() {
         return paymentId;
     }
+
+    /**
+     * Whether what happened at the provider is unknown (no answer, or an answer that cannot be believed):
+     * the payment then stays pending and is reconciled, never failed.
+     */
+    public boolean outcomeUnknown() {
+        return code == ErrorCode.PROVIDER_TIMEOUT;
+    }
 }

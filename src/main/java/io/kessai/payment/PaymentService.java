@@ -175,7 +175,7 @@ public final class PaymentService {
     public ProviderOutcome chargeFailed(Exchange exchange) {
         KessaiException k = UpstreamFailures.toKessai(caught(exchange), exchange.getProperty(Flow.PROVIDER, String.class));
         PaymentError error = PaymentError.of(k.code(), k.getMessage(), k.providerCode());
-        PaymentStatus status = k.code() == ErrorCode.PROVIDER_TIMEOUT ? PaymentStatus.PENDING : PaymentStatus.FAILED;
+        PaymentStatus status = k.outcomeUnknown() ? PaymentStatus.PENDING : PaymentStatus.FAILED;
         return new ProviderOutcome(status, null, Map.of(), null, error, null, null, null);
     }
 
@@ -183,7 +183,7 @@ public final class PaymentService {
     public PaymentRecord applyCharge(Exchange exchange) {
         ProviderOutcome outcome = exchange.getMessage().getBody(ProviderOutcome.class);
         PaymentStore.Operation op = exchange.getProperty(Flow.OPERATION, PaymentStore.Operation.class);
-        boolean unknown = outcome.error() != null && outcome.error().errorCode() == ErrorCode.PROVIDER_TIMEOUT;
+        boolean unknown = outcome.status() == PaymentStatus.PENDING && outcome.error() != null;
         if (op != null) {
             store.finishOperation(op, unknown ? "unknown" : "done");
         }
@@ -242,6 +242,12 @@ public final class PaymentService {
         if ("refund".equals(kind) && !provider.refunds()) {
             throw KessaiException.unsupported(null, provider.id() + " does not offer refunds");
         }
+        if ("cancel".equals(kind) && !provider.cancels()) {
+            throw KessaiException.unsupported(null, provider.id() + " does not offer cancelling a payment");
+        }
+        if ("capture".equals(kind) && !provider.authorizes(methodType(payment))) {
+            throw KessaiException.unsupported(null, provider.id() + " captures when the customer pays; there is nothing to capture");
+        }
         if (partial && "capture".equals(kind) && !provider.partialCapture()) {
             throw KessaiException.unsupported("amount", provider.id() + " captures only the whole authorized amount");
         }
@@ -265,6 +271,14 @@ public final class PaymentService {
         }
         exchange.setProperty(Flow.CALL_UPSTREAM, true);
         exchange.setProperty(Flow.OPERATION, store.beginOperation(current.paymentId(), kind, amount));
+    }
+
+    private String methodType(PaymentRecord payment) {
+        try {
+            return json.readTree(payment.orderJson()).path("method").path("type").asText(null);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private BigDecimal requestedAmount(Exchange exchange, PaymentRecord payment, String kind) {

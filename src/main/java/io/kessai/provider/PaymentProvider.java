@@ -22,6 +22,11 @@ public interface PaymentProvider {
 
     boolean partialCapture();
 
+    /** Whether a payment can be voided or cancelled at the provider before money moved. */
+    default boolean cancels() {
+        return true;
+    }
+
     boolean refunds();
 
     boolean partialRefund();

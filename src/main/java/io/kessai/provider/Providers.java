@@ -24,6 +24,11 @@ public final class Providers {
         return this;
     }
 
+    /** The ids of the installed providers, in the order they were registered. */
+    public java.util.List<String> installed() {
+        return java.util.List.copyOf(byId.keySet());
+    }
+
     public Optional<PaymentProvider> find(String id) {
         return Optional.ofNullable(byId.get(id));
     }
@@ -38,7 +43,7 @@ public final class Providers {
         PaymentProvider provider = byId.get(id);
         if (provider == null) {
             throw KessaiException.unsupported(order.provider() != null ? "provider" : "method.type",
-                    "provider " + id + " is not installed in this Kessai");
+                    "provider " + id + " is not installed in this Kessai (configure kessai.providers." + id + ".*)");
         }
         return provider;
     }

@@ -8,6 +8,11 @@ import io.kessai.events.OutboxRelay;
 import io.kessai.payment.JanitorSchedule;
 import io.kessai.payment.KeyLocks;
 import io.kessai.provider.gmo.GmoWebhookVerifier;
+import io.kessai.provider.japanpayment.JapanPaymentAnswers;
+import io.kessai.provider.japanpayment.JapanPaymentProvider;
+import io.kessai.provider.japanpayment.JapanPaymentRequests;
+import io.kessai.provider.japanpayment.JapanPaymentSettings;
+import io.kessai.provider.japanpayment.JapanPaymentWebhookVerifier;
 import io.kessai.schedule.Janitor;
 import io.kessai.schedule.QuartzJobStore;
 import io.kessai.schedule.ScheduledCaptures;
@@ -53,10 +58,10 @@ public final class Kessai {
     private static final Logger LOG = LoggerFactory.getLogger(Kessai.class);
     /** Every Kessai key with its default, on the classpath of the library jar. */
     public static final String DEFAULTS = "classpath:kessai.properties";
-    /** The transport-free routes: direct:kessai-* and the providers' conversations. */
+    /** The transport-free routes: direct:kessai-* and the relays and schedules. */
     public static final List<String> ROUTES = List.of(
             "routes/errors.camel.yaml", "routes/payments.camel.yaml", "routes/outbox.camel.yaml",
-            "routes/inbox.camel.yaml", "routes/schedules.camel.yaml", "routes/providers/gmo-pg.camel.yaml");
+            "routes/inbox.camel.yaml", "routes/schedules.camel.yaml");
     /** The HTTP API and webhook fan-in (REST DSL); they need a platform-http server in the context. */
     public static final List<String> HTTP_ROUTES = List.of("routes/api.camel.yaml", "routes/webhooks.camel.yaml");
     /** Configuration keys whose values camel-main must mask in its start-up summary. */
@@ -78,15 +83,22 @@ public final class Kessai {
     /** As {@link #install(CamelContext)}, plus the HTTP API when the context has a platform-http server. */
     public static void install(CamelContext context, boolean httpApi) throws Exception {
         bind(context);
-        List<String> routes = new ArrayList<>(ROUTES);
-        if (httpApi) {
-            routes.addAll(HTTP_ROUTES);
-        }
         List<Resource> resources = new ArrayList<>();
-        for (String route : routes) {
+        for (String route : routes(context, httpApi)) {
             resources.add(PluginHelper.getResourceLoader(context).resolveResource("classpath:" + route));
         }
         PluginHelper.getRoutesLoader(context).loadRoutes(resources);
+    }
+
+    /** The route files of a bound context: the core, each installed provider's, and the HTTP API if asked. */
+    public static List<String> routes(CamelContext context, boolean httpApi) {
+        List<String> routes = new ArrayList<>(ROUTES);
+        Providers providers = context.getRegistry().lookupByNameAndType("kessaiProviders", Providers.class);
+        providers.installed().forEach(id -> routes.add("routes/providers/" + id + ".camel.yaml"));
+        if (httpApi) {
+            routes.addAll(HTTP_ROUTES);
+        }
+        return routes;
     }
 
     /** Adds Kessai's defaults under whatever the application configured, then binds every bean. */
@@ -114,11 +126,17 @@ public final class Kessai {
         GmoSettings gmo = GmoSettings.from(config::find, config.get("kessai.public-base-url"));
         Providers providers = new Providers(config.prefixed("kessai.routing."));
         providers.register(new GmoProvider(gmo, clock));
+        JapanPaymentSettings japanPayment = JapanPaymentSettings.from(config::find, config.get("kessai.public-base-url"));
+        if (japanPayment != null) {
+            providers.register(new JapanPaymentProvider());
+        }
 
         JanitorSchedule janitorSchedule = janitorSchedule(config, providers);
         StateMachine stateMachine = new StateMachine(store, json, new EventFactory(json, zone), janitorSchedule);
         UpstreamCalls upstream = new UpstreamCalls(store);
-        InFlightLimits inFlight = new InFlightLimits(group -> group.startsWith("gmo-pg") ? gmo.limitOf(group) : 5,
+        int japanPaymentInFlight = config.integer("kessai.providers.japan-payment.in-flight");
+        InFlightLimits inFlight = new InFlightLimits(group -> group.startsWith("gmo-pg") ? gmo.limitOf(group)
+                : group.startsWith("japan-payment") ? japanPaymentInFlight : 5,
                 Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms")));
         PaymentService payments = new PaymentService(store, providers,
                 new PaymentOrderReader(json, clock), stateMachine, json,
@@ -141,6 +159,14 @@ public final class Kessai {
         auth.setCamelContext(context);
         registry.bind("gmoAuth", auth);
         registry.bind("gmoCallback", new GmoCallback(store, json));
+        Map<String, io.kessai.webhook.WebhookVerifier> verifiers = new java.util.HashMap<>();
+        verifiers.put("gmo-pg", new GmoWebhookVerifier(json, store, config.list("kessai.providers.gmo-pg.webhook.allowed-cidrs")));
+        if (japanPayment != null) {
+            registry.bind("japanPaymentSettings", japanPayment);
+            registry.bind("japanPaymentRequests", new JapanPaymentRequests(japanPayment, json));
+            registry.bind("japanPaymentAnswers", new JapanPaymentAnswers(japanPayment, json, upstream));
+            verifiers.put("japan-payment", new JapanPaymentWebhookVerifier(japanPayment, json));
+        }
 
         OutboxStore outbox = new OutboxStore(database, clock);
         registry.bind("kessaiOutboxStore", outbox);
@@ -152,9 +178,7 @@ public final class Kessai {
         registry.bind("kessaiInbox", inbox);
         Duration webhookRetry = Duration.ofMillis(config.integer("kessai.webhooks.retry.initial-delay-ms"));
         Duration webhookRetryMax = Duration.ofMillis(config.integer("kessai.webhooks.retry.max-delay-ms"));
-        registry.bind("kessaiWebhooks", new Webhooks(
-                Map.of("gmo-pg", new GmoWebhookVerifier(json, store, config.list("kessai.providers.gmo-pg.webhook.allowed-cidrs"))),
-                inbox, store, stateMachine, config.integer("kessai.webhooks.max-body-bytes"),
+        registry.bind("kessaiWebhooks", new Webhooks(verifiers, inbox, store, stateMachine, config.integer("kessai.webhooks.max-body-bytes"),
                 attempts -> capped(webhookRetry, attempts, webhookRetryMax), config.integer("kessai.webhooks.batch-size")));
         registry.bind("kessaiJanitor", new Janitor(store, stateMachine, janitorSchedule, config.integer("kessai.janitor.batch-size")));
         registry.bind("kessaiScheduledCaptures", new ScheduledCaptures(store,

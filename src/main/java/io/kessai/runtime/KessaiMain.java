@@ -28,6 +28,9 @@ public final class KessaiMain {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
                 Kessai.bind(support.getCamelContext());
+                // Only the installed providers' routes: a provider without configuration has no beans.
+                support.configure().setRoutesIncludePattern(String.join(",",
+                        Kessai.routes(support.getCamelContext(), true).stream().map(r -> "classpath:" + r).toList()));
             }
         });
     }

@@ -13,7 +13,14 @@ public interface WebhookVerifier {
     /** @throws WebhookRejected 401 when forged, 400 when malformed */
     Verified verify(byte[] body, Map<String, Object> headers, String remoteAddress);
 
-    /** @param dedupeKey the provider's identity of the notification; @param paymentRefId the provider's payment id */
-    record Verified(String dedupeKey, String paymentRefId) {
+    /**
+     * @param dedupeKey       the provider's identity of the notification
+     * @param paymentRefId    the provider's id of the payment (providerRef.id)
+     * @param acknowledgement the body the provider expects as the answer (null: a small JSON receipt)
+     */
+    record Verified(String dedupeKey, String paymentRefId, String acknowledgement) {
+        public Verified(String dedupeKey, String paymentRefId) {
+            this(dedupeKey, paymentRefId, null);
+        }
     }
 }

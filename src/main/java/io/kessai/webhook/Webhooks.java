@@ -68,6 +68,10 @@ public final class Webhooks {
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        if (verified.acknowledgement() != null) {
+            message.setHeader(Exchange.CONTENT_TYPE, "text/plain");
+            return verified.acknowledgement();
+        }
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         return stored ? "{\"received\":true}" : "{\"received\":true,\"duplicate\":true}";
     }

@@ -1,0 +1,181 @@
+package io.kessai.provider.japanpayment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kessai.model.ErrorCode;
+import io.kessai.model.KessaiException;
+import io.kessai.model.NextAction;
+import io.kessai.model.PaymentError;
+import io.kessai.model.PaymentOrder;
+import io.kessai.model.PaymentStatus;
+import io.kessai.model.ProviderOutcome;
+import io.kessai.payment.Flow;
+import io.kessai.provider.UpstreamCalls;
+import io.kessai.store.PaymentRecord;
+import org.apache.camel.Exchange;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads every Japan Payment answer: the envelope {@code {status, error, msg, data}}, the RSA {@code sign}
+ * of {@code data} (an answer that does not verify is refused and changes nothing), and the query status
+ * map 0/1 → open, 2 → captured, 3 → failed, -1 → pending.
+ */
+public final class JapanPaymentAnswers {
+    static final String PROVIDER = "japan-payment";
+    static final String OK = "00000000";
+
+    private final JapanPaymentSettings settings;
+    private final ObjectMapper json;
+    private final UpstreamCalls upstream;
+
+    public JapanPaymentAnswers(JapanPaymentSettings settings, ObjectMapper json, UpstreamCalls upstream) {
+        this.settings = settings;
+        this.json = json;
+        this.upstream = upstream;
+    }
+
+    /** After each attempt: the provider answers 200 with its own status in the body; anything else failed. */
+    public void check(Exchange exchange) {
+        int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        String body = exchange.getMessage().getBody(String.class);
+        exchange.getMessage().setBody(body);
+        JsonNode answer = parseQuietly(body);
+        String error = answer == null ? null : text(answer, "error");
+        upstream.answered(exchange, PROVIDER, status, error, status == 200 ? "answered" : "refused");
+        if (status >= 500) {
+            // No idempotency key here: whether the order was created is unknown until a query says.
+            throw new KessaiException(ErrorCode.PROVIDER_TIMEOUT, "japan-payment failed with HTTP " + status
+                    + "; the payment stays pending and is reconciled by query", List.of(), null, null);
+        }
+        if (status != 200 || answer == null) {
+            throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment answered HTTP " + status
+                    + (answer == null ? " without JSON" : ""), List.of(), error, null);
+        }
+    }
+
+    public void failed(Exchange exchange) throws Exception {
+        upstream.failed(exchange, PROVIDER);
+    }
+
+    /** The apply answer: requires_action with the payUrl (e-wallets) or the offline payment details. */
+    public ProviderOutcome applied(Exchange exchange) {
+        JsonNode answer = parse(exchange);
+        if (!"1".equals(text(answer, "status")) || !OK.equals(text(answer, "error"))) {
+            return refused(answer);
+        }
+        JsonNode data = verified(answer);
+        PaymentOrder order = exchange.getProperty(Flow.ORDER, PaymentOrder.class);
+        JapanPaymentMethods.Method method = JapanPaymentMethods.of(order);
+        NextAction action;
+        if ("EWALLET".equals(method.payType())) {
+            action = NextAction.redirect(text(data, "payUrl"));
+        } else {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("inBankCode", method.inBankCode());
+            for (String f : List.of("payUrl", "bankCode", "bankNo", "qrCode")) {
+                if (text(data, f) != null) {
+                    details.put(f, text(data, f));
+                }
+            }
+            action = NextAction.payOffline(details);
+        }
+        return ProviderOutcome.of(PaymentStatus.REQUIRES_ACTION, "applied")
+                .withProviderRef(Map.of("id", text(data, "orderNo")))
+                .withNextAction(action);
+    }
+
+    /** The query answer, also the confirmation of a notification and the janitor's question. */
+    public ProviderOutcome queried(Exchange exchange) {
+        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        JsonNode answer = parse(exchange);
+        if (!"1".equals(text(answer, "status")) || !OK.equals(text(answer, "error"))) {
+            throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment query failed: " + text(answer, "msg"),
+                    List.of(), text(answer, "error"), null);
+        }
+        JsonNode data = verified(answer);
+        int status = data.path("status").asInt(Integer.MIN_VALUE);
+        Map<String, String> ref = new LinkedHashMap<>();
+        if (text(data, "orderNo") != null) {
+            ref.put("id", text(data, "orderNo"));
+        }
+        return switch (status) {
+            case 0, 1 -> ProviderOutcome.of(PaymentStatus.REQUIRES_ACTION, String.valueOf(status))
+                    .withProviderRef(ref).withNextAction(payment.nextAction());
+            case -1 -> ProviderOutcome.of(PaymentStatus.PENDING, "-1").withProviderRef(ref);
+            case 2 -> {
+                // What was received, the provider's fee, and when it was paid (Japan time), as the provider says.
+                for (String f : List.of("actualAmount", "fee", "payTime")) {
+                    if (text(data, f) != null) {
+                        ref.put(f, text(data, f));
+                    }
+                }
+                String actual = text(data, "actualAmount");
+                yield ProviderOutcome.of(PaymentStatus.CAPTURED, "2").withProviderRef(ref)
+                        .withCapturedAmount(actual == null ? payment.amount() : new BigDecimal(actual));
+            }
+            case 3 -> ProviderOutcome.of(PaymentStatus.FAILED, "3").withProviderRef(ref)
+                    .withError(PaymentError.of(ErrorCode.PAYMENT_FAILED,
+                            text(data, "errorMsg") == null ? "the collection failed" : text(data, "errorMsg"), "3"));
+            default -> throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment answered an unknown status " + status);
+        };
+    }
+
+    private ProviderOutcome refused(JsonNode answer) {
+        String error = text(answer, "error");
+        String msg = text(answer, "msg");
+        // The document lists no error codes; a refused signature is recognised by its message.
+        boolean signature = msg != null && msg.toLowerCase(java.util.Locale.ROOT).contains("sign");
+        ErrorCode code = signature ? ErrorCode.PROVIDER_AUTH_FAILED : ErrorCode.PAYMENT_FAILED;
+        return new ProviderOutcome(PaymentStatus.FAILED, text(answer, "status"), Map.of(), null,
+                PaymentError.of(code, msg == null || msg.isBlank() ? "japan-payment refused the collection" : msg, error),
+                null, null, null);
+    }
+
+    /** The answer's data, if its sign verifies with the provider's public key; otherwise nothing is believed. */
+    private JsonNode verified(JsonNode answer) {
+        JsonNode data = answer.path("data");
+        if (!data.isObject() || !settings.signature().verify(data, settings.providerPublicKey())) {
+            throw new UnverifiedAnswer();
+        }
+        return data;
+    }
+
+    /** An answer whose signature does not verify: it may be forged or altered; it changes nothing. */
+    public static final class UnverifiedAnswer extends KessaiException {
+        UnverifiedAnswer() {
+            super(ErrorCode.PROVIDER_AUTH_FAILED, "japan-payment's answer does not carry a valid signature; it changes nothing",
+                    List.of(), "invalid_sign", null);
+        }
+
+        @Override
+        public boolean outcomeUnknown() {
+            return true;
+        }
+    }
+
+    private JsonNode parse(Exchange exchange) {
+        JsonNode node = parseQuietly(exchange.getMessage().getBody(String.class));
+        if (node == null || !node.isObject()) {
+            throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment answered something that is not JSON");
+        }
+        return node;
+    }
+
+    private JsonNode parseQuietly(String body) {
+        try {
+            return body == null || body.isBlank() ? null : json.readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static String text(JsonNode node, String field) {
+        JsonNode v = node == null ? null : node.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

@@ -1,0 +1,96 @@
+package io.kessai.provider.japanpayment;
+
+import io.kessai.model.KessaiException;
+import io.kessai.model.PaymentOrder;
+import io.kessai.payment.FieldRules;
+import io.kessai.provider.PaymentProvider;
+
+import java.math.BigDecimal;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Japan Payment's capabilities and the document's rules, checked before any call. */
+public final class JapanPaymentProvider implements PaymentProvider {
+    /** "digits, uppercase and lowercase letters or common symbols -~!@#$%&*()_." */
+    static final Pattern PARTNER_USER_ID = Pattern.compile("[0-9A-Za-z\\-~!@#$%&*()_.]{1,64}");
+    static final Pattern PHONE = Pattern.compile("\\+?[0-9-]{6,20}");
+
+    @Override
+    public String id() {
+        return "japan-payment";
+    }
+
+    @Override
+    public Set<String> currencies() {
+        return Set.of("JPY", "USD");
+    }
+
+    @Override
+    public Set<String> methodTypes() {
+        return Set.of("konbini", "ewallet", "bank_transfer");
+    }
+
+    /** Collections are paid by the customer: nothing to authorize or capture. */
+    @Override
+    public boolean authorizes(String methodType) {
+        return false;
+    }
+
+    @Override
+    public boolean partialCapture() {
+        return false;
+    }
+
+    /** The collection API has no cancel or refund. */
+    @Override
+    public boolean cancels() {
+        return false;
+    }
+
+    @Override
+    public boolean refunds() {
+        return false;
+    }
+
+    @Override
+    public boolean partialRefund() {
+        return false;
+    }
+
+    @Override
+    public boolean mayRedirect(PaymentOrder order) {
+        return true;
+    }
+
+    @Override
+    public void check(PaymentOrder order, FieldRules r) {
+        JapanPaymentMethods.Method method = JapanPaymentMethods.of(order);
+        if (method == null) {
+            throw KessaiException.unsupported("method.brand", "japan-payment does not offer " + order.method().type()
+                    + " " + order.method().brand() + " in " + order.currency());
+        }
+        if (order.amount() != null && !r.has("amount")) {
+            BigDecimal amount = order.amountValue();
+            if (amount.compareTo(method.min()) < 0 || amount.compareTo(method.max()) > 0) {
+                r.add("amount", "range", "must be between " + method.min().toPlainString() + " and "
+                        + method.max().toPlainString() + " " + order.currency() + " for " + method.inBankCode() + " at japan-payment");
+            }
+        }
+        PaymentOrder.Customer c = order.customer();
+        if (c != null) {
+            r.required("customer.phone", c.phone());
+            r.pattern("customer.phone", c.phone(), PHONE, "a real phone number: digits and hyphens, optional leading +");
+            r.required("customer.email", c.email());
+            if (c.id() == null) {
+                r.add("customer.id", "required", "is required by japan-payment (partnerUserId, for risk control)");
+            }
+            r.pattern("customer.id", c.id(), PARTNER_USER_ID, "1 to 64 of digits, letters and -~!@#$%&*()_.");
+        }
+        if (order.returnUrls() != null && order.returnUrls().failure() == null && order.returnUrls().cancel() == null) {
+            r.add("returnUrls.failure", "required", "is required by japan-payment (callBackFailUrl); returnUrls.cancel also serves");
+        }
+        if (order.platformFee() != null) {
+            r.add("platformFee", "unsupported_field", "is carried only by payjp");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.kessai.provider.japanpayment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kessai.webhook.WebhookRejected;
+import io.kessai.webhook.WebhookVerifier;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * Japan Payment notifications carry the query's data fields and their {@code sign} (providers.md): the
+ * sign must verify with the provider's public key (else 401), the answer is {@code success}, and Kessai
+ * confirms with a query before any state changes.
+ */
+public final class JapanPaymentWebhookVerifier implements WebhookVerifier {
+    private final JapanPaymentSettings settings;
+    private final ObjectMapper json;
+
+    public JapanPaymentWebhookVerifier(JapanPaymentSettings settings, ObjectMapper json) {
+        this.settings = settings;
+        this.json = json;
+    }
+
+    @Override
+    public String provider() {
+        return "japan-payment";
+    }
+
+    @Override
+    public Verified verify(byte[] body, Map<String, Object> headers, String remoteAddress) {
+        JsonNode node;
+        try {
+            node = json.readTree(body);
+        } catch (IOException e) {
+            throw WebhookRejected.malformed("the body is not JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw WebhookRejected.malformed("the body is not a JSON object");
+        }
+        if (!settings.signature().verify(node, settings.providerPublicKey())) {
+            throw WebhookRejected.forged("the sign does not verify with japan-payment's public key");
+        }
+        String orderNo = JapanPaymentAnswers.text(node, "orderNo");
+        String orderId = JapanPaymentAnswers.text(node, "orderId");
+        String status = JapanPaymentAnswers.text(node, "status");
+        if (orderNo == null || orderId == null || status == null) {
+            throw WebhookRejected.malformed("orderId, orderNo and status are required");
+        }
+        return new Verified(orderNo + ":" + status, orderNo, "success");
+    }
+}
