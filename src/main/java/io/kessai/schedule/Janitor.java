@@ -51,15 +51,10 @@ public final class Janitor {
         exchange.setProperty(Flow.SOURCE, "poll");
         exchange.setProperty(Flow.NOTICE, Notice.of("poll"));
         exchange.setProperty("kessaiDueCheck", due);
-        if (payment.status() == PaymentStatus.AUTHORIZED) {
-            exchange.setProperty(Flow.CALL_UPSTREAM, false);
-            stateMachine.apply(payment.paymentId(), ProviderOutcome.of(PaymentStatus.EXPIRED, null), "poll");
-            LOG.info("payment {} expired: its authorization was not captured before {}", payment.paymentId(),
-                    payment.captureExpiresAt());
-            return;
-        }
-        exchange.setProperty(Flow.CALL_UPSTREAM, payment.status().isOpen());
-        if (!payment.status().isOpen()) {
+        // An authorization at its deadline is asked about too: a capture whose answer was lost shows up here.
+        boolean ask = payment.status().isOpen() || payment.status() == PaymentStatus.AUTHORIZED;
+        exchange.setProperty(Flow.CALL_UPSTREAM, ask);
+        if (!ask) {
             store.rescheduleCheck(payment.paymentId(), due.checks(), null);
         }
     }
@@ -72,6 +67,19 @@ public final class Janitor {
         stillOpen(exchange, after);
     }
 
+    /** Still authorized at its capture deadline: the authorization has lapsed at the provider. */
+    private void expireIfPastDeadline(Exchange exchange, PaymentRecord payment) {
+        OffsetDateTime now = store.now();
+        if (payment.captureExpiresAt() != null && !now.isBefore(payment.captureExpiresAt())) {
+            stateMachine.apply(payment.paymentId(), ProviderOutcome.of(PaymentStatus.EXPIRED, null), "poll");
+            LOG.info("payment {} expired: its authorization was not captured before {}", payment.paymentId(),
+                    payment.captureExpiresAt());
+        } else {
+            PaymentStore.DueCheck due = exchange.getProperty("kessaiDueCheck", PaymentStore.DueCheck.class);
+            store.rescheduleCheck(payment.paymentId(), due.checks(), payment.captureExpiresAt());
+        }
+    }
+
     /** The inquiry failed (provider down, or it has no record yet): try again later, or give up when too old. */
     public void inquiryFailed(Exchange exchange) {
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
@@ -81,6 +89,10 @@ public final class Janitor {
     }
 
     private void stillOpen(Exchange exchange, PaymentRecord payment) {
+        if (payment.status() == PaymentStatus.AUTHORIZED) {
+            expireIfPastDeadline(exchange, payment);
+            return;
+        }
         if (!payment.status().isOpen()) {
             return;
         }
