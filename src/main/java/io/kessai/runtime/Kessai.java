@@ -12,6 +12,15 @@ import io.kessai.provider.japanpayment.JapanPaymentAnswers;
 import io.kessai.provider.japanpayment.JapanPaymentProvider;
 import io.kessai.provider.japanpayment.JapanPaymentRequests;
 import io.kessai.provider.japanpayment.JapanPaymentSettings;
+import io.kessai.provider.japanpayment.JapanPaymentSignature;
+import io.kessai.sandbox.japanpayment.JapanPaymentSandbox;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.spec.RSAPublicKeySpec;
 import io.kessai.provider.japanpayment.JapanPaymentWebhookVerifier;
 import io.kessai.schedule.Janitor;
 import io.kessai.schedule.QuartzJobStore;
@@ -110,7 +119,9 @@ public final class Kessai {
         Config config = new Config(context);
 
         ObjectMapper json = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                // Money never passes through a binary float, not even while parsing a provider's answer.
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         Clock clock = Clock.systemUTC();
         ZoneId zone = ZoneId.of(config.get("kessai.time-zone"));
 
@@ -186,7 +197,7 @@ public final class Kessai {
                 Duration.ofMillis(config.integer("kessai.captures.retry.max-delay-ms")),
                 config.integer("kessai.captures.batch-size")));
         configureQuartz(context, config, database);
-        LOG.info("Kessai bound: store {}, providers {}", redactUrl(config.get("kessai.db.url")), gmo);
+        LOG.info("Kessai bound: store {}, providers {}", redactUrl(config.get("kessai.db.url")), providers.installed());
     }
 
     private static JanitorSchedule janitorSchedule(Config config, Providers providers) {
@@ -234,6 +245,46 @@ public final class Kessai {
         context.getPropertiesComponent().addOverrideProperty("kessai.providers.gmo-pg.base-url", sandbox.baseUrl());
         context.getPropertiesComponent().addOverrideProperty("kessai.providers.gmo-pg.token-url", sandbox.tokenUrl());
         LOG.info("GMO PG sandbox listening on {}", sandbox.baseUrl());
+        startJapanPaymentSandbox(context, config);
+    }
+
+    /**
+     * The Japan Payment sandbox verifies Kessai's signatures with Kessai's public key and signs with its own.
+     * Without a configured private key Kessai makes a key pair for this run (never written anywhere).
+     */
+    private static void startJapanPaymentSandbox(CamelContext context, Config config) {
+        String key = "kessai.providers.japan-payment.private-key";
+        PublicKey merchantPublic;
+        try {
+            String configured = config.find(key);
+            if (configured == null) {
+                KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+                generator.initialize(2048);
+                KeyPair pair = generator.generateKeyPair();
+                context.getPropertiesComponent().addOverrideProperty(key,
+                        JapanPaymentSignature.pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+                merchantPublic = pair.getPublic();
+            } else {
+                RSAPrivateCrtKey privateKey = (RSAPrivateCrtKey) JapanPaymentSignature.privateKey(configured, key);
+                merchantPublic = KeyFactory.getInstance("RSA").generatePublic(
+                        new RSAPublicKeySpec(privateKey.getModulus(), privateKey.getPublicExponent()));
+            }
+        } catch (GeneralSecurityException | ClassCastException e) {
+            throw new IllegalArgumentException(key + " must be an RSA private key (PKCS#8 PEM with CRT parameters)", e);
+        }
+        JapanPaymentSandbox.Settings settings = JapanPaymentSandbox.Settings.defaults(
+                        Long.parseLong(config.get("kessai.providers.japan-payment.app-id-jpy")),
+                        Long.parseLong(config.get("kessai.providers.japan-payment.app-id-usd")))
+                .withPort(config.integer("kessai.sandbox.japan-payment.port"))
+                .withSignAlgorithm(config.get("kessai.providers.japan-payment.sign-algorithm"))
+                .withNotifyRetryInterval(Duration.ofMillis(config.integer("kessai.sandbox.japan-payment.notify-retry-interval-ms")));
+        JapanPaymentSandbox sandbox = new JapanPaymentSandbox(settings, merchantPublic).start();
+        closeWithContext(context, sandbox);
+        context.getRegistry().bind("japanPaymentSandbox", sandbox);
+        context.getPropertiesComponent().addOverrideProperty("kessai.providers.japan-payment.base-url", sandbox.baseUrl());
+        context.getPropertiesComponent().addOverrideProperty("kessai.providers.japan-payment.provider-public-key",
+                sandbox.publicKeyPem());
+        LOG.info("Japan Payment sandbox listening on {}", sandbox.baseUrl());
     }
 
     private static void closeWithContext(CamelContext context, AutoCloseable closeable) {

@@ -75,6 +75,7 @@ public final class KessaiInstance implements AutoCloseable {
         p.put("kessai.captures.retry.initial-delay-ms", "50");
         p.put("kessai.captures.retry.max-delay-ms", "200");
         p.put("kessai.scheduler.name", "kessai-test-" + INSTANCES.incrementAndGet());
+        p.put("kessai.sandbox.japan-payment.notify-retry-interval-ms", "100");
         p.putAll(settings);
         try {
             return new KessaiInstance(new KessaiMain(p).start(), port);
@@ -101,6 +102,11 @@ public final class KessaiInstance implements AutoCloseable {
 
     public GmoSandbox gmoSandbox() {
         return context().getRegistry().lookupByNameAndType("gmoSandbox", GmoSandbox.class);
+    }
+
+    public io.kessai.sandbox.japanpayment.JapanPaymentSandbox japanPaymentSandbox() {
+        return context().getRegistry().lookupByNameAndType("japanPaymentSandbox",
+                io.kessai.sandbox.japanpayment.JapanPaymentSandbox.class);
     }
 
     public PaymentStore store() {

@@ -30,6 +30,20 @@ public final class Orders {
         return order;
     }
 
+    /** A Japan Payment collection (konbini, ewallet or bank_transfer with its brand). */
+    public static ObjectNode japanPayment(String currency, String amount, String type, String brand) {
+        ObjectNode order = JSON.createObjectNode()
+                .put("orderId", newOrderId())
+                .put("amount", amount)
+                .put("currency", currency);
+        order.putObject("method").put("type", type).put("brand", brand);
+        order.putObject("customer").put("name", "Taro Yamada").put("email", "taro@example.jp")
+                .put("phone", "09012345678").put("id", "user-149597870");
+        order.put("description", "Digital Product");
+        order.putObject("returnUrls").put("success", "https://shop.example/ok").put("failure", "https://shop.example/ng");
+        return order;
+    }
+
     public static ObjectNode manual(ObjectNode order) {
         order.putObject("capture").put("mode", "manual");
         return order;

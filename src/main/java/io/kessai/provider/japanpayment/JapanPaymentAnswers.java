@@ -129,7 +129,7 @@ public final class JapanPaymentAnswers {
         String error = text(answer, "error");
         String msg = text(answer, "msg");
         // The document lists no error codes; a refused signature is recognised by its message.
-        boolean signature = msg != null && msg.toLowerCase(java.util.Locale.ROOT).contains("sign");
+        boolean signature = msg != null && msg.toLowerCase(java.util.Locale.ROOT).contains("signature");
         ErrorCode code = signature ? ErrorCode.PROVIDER_AUTH_FAILED : ErrorCode.PAYMENT_FAILED;
         return new ProviderOutcome(PaymentStatus.FAILED, text(answer, "status"), Map.of(), null,
                 PaymentError.of(code, msg == null || msg.isBlank() ? "japan-payment refused the collection" : msg, error),

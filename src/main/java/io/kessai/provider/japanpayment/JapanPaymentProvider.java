@@ -86,7 +86,7 @@ public final class JapanPaymentProvider implements PaymentProvider {
             }
             r.pattern("customer.id", c.id(), PARTNER_USER_ID, "1 to 64 of digits, letters and -~!@#$%&*()_.");
         }
-        if (order.returnUrls() != null && order.returnUrls().failure() == null && order.returnUrls().cancel() == null) {
+        if (order.returnUrls() == null || (order.returnUrls().failure() == null && order.returnUrls().cancel() == null)) {
             r.add("returnUrls.failure", "required", "is required by japan-payment (callBackFailUrl); returnUrls.cancel also serves");
         }
         if (order.platformFee() != null) {

@@ -28,6 +28,9 @@ public final class JapanPaymentSignature {
     private final String algorithm;
 
     public JapanPaymentSignature(String algorithm) {
+        if (algorithm == null || algorithm.isBlank()) {
+            throw new IllegalArgumentException("kessai.providers.japan-payment.sign-algorithm is not set");
+        }
         try {
             Signature.getInstance(algorithm);
         } catch (GeneralSecurityException e) {
@@ -47,7 +50,8 @@ public final class JapanPaymentSignature {
             if ("sign".equals(f.getKey()) || v == null || v.isNull()) {
                 continue;
             }
-            String text = v.isValueNode() ? v.asText() : v.toString();
+            // Numbers as their JSON text: parse with USE_BIG_DECIMAL_FOR_FLOATS so that 4.990 stays 4.990.
+            String text = v.isBigDecimal() ? v.decimalValue().toPlainString() : v.isValueNode() ? v.asText() : v.toString();
             if (text.isEmpty()) {
                 continue;
             }
