@@ -190,13 +190,19 @@ public final class Kessai {
         Duration webhookRetry = Duration.ofMillis(config.integer("kessai.webhooks.retry.initial-delay-ms"));
         Duration webhookRetryMax = Duration.ofMillis(config.integer("kessai.webhooks.retry.max-delay-ms"));
         registry.bind("kessaiWebhooks", new Webhooks(verifiers, inbox, store, stateMachine, config.integer("kessai.webhooks.max-body-bytes"),
-                attempts -> capped(webhookRetry, attempts, webhookRetryMax), config.integer("kessai.webhooks.batch-size")));
+                attempts -> capped(webhookRetry, attempts, webhookRetryMax), config.integer("kessai.webhooks.batch-size"),
+                config.integer("kessai.webhooks.confirm-attempts")));
         registry.bind("kessaiJanitor", new Janitor(store, stateMachine, janitorSchedule, config.integer("kessai.janitor.batch-size")));
         registry.bind("kessaiScheduledCaptures", new ScheduledCaptures(store,
                 Duration.ofMillis(config.integer("kessai.captures.retry.initial-delay-ms")),
                 Duration.ofMillis(config.integer("kessai.captures.retry.max-delay-ms")),
                 config.integer("kessai.captures.batch-size")));
         configureQuartz(context, config, database);
+        // HttpClient 5 would otherwise re-send a POST by itself after a 503 or 429 (once, or after
+        // Retry-After): a payment call must be retried only where the provider allows, with the same key,
+        // and a refused event delivery must count as one relay attempt.
+        context.getComponent("http", org.apache.camel.component.http.HttpComponent.class).setAutomaticRetriesDisabled(true);
+        context.getComponent("https", org.apache.camel.component.http.HttpComponent.class).setAutomaticRetriesDisabled(true);
         LOG.info("Kessai bound: store {}, providers {}", redactUrl(config.get("kessai.db.url")), providers.installed());
     }
 

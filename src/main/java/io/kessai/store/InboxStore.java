@@ -44,10 +44,25 @@ public final class InboxStore {
             });
         } catch (StoreException e) {
             if (e.isUniqueViolation()) {
+                rearm(provider, dedupeKey, now);
                 return false;
             }
             throw e;
         }
+    }
+
+    /** A copy of a notification that is still waiting to be confirmed: ask about it now. */
+    private void rearm(String provider, String dedupeKey, OffsetDateTime now) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_inbox SET next_attempt_at = ?"
+                    + " WHERE provider = ? AND dedupe_key = ? AND processed_at IS NULL AND next_attempt_at > ?")) {
+                ps.setObject(1, now);
+                ps.setString(2, provider);
+                ps.setString(3, dedupeKey);
+                ps.setObject(4, now);
+                return ps.executeUpdate();
+            }
+        });
     }
 
     public List<StoredWebhook> due(int limit) {

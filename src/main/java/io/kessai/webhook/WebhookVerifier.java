@@ -14,6 +14,14 @@ public interface WebhookVerifier {
     Verified verify(byte[] body, Map<String, Object> headers, String remoteAddress);
 
     /**
+     * Whether the stored notification claims a final outcome (paid, failed). Such a claim that the provider
+     * does not confirm yet is asked about again (its inquiry may lag behind its notice) instead of settled.
+     */
+    default boolean claimsFinalOutcome(String body) {
+        return false;
+    }
+
+    /**
      * @param dedupeKey       the provider's identity of the notification
      * @param paymentRefId    the provider's id of the payment (providerRef.id)
      * @param acknowledgement the body the provider expects as the answer (null: a small JSON receipt)

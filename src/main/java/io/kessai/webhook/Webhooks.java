@@ -37,9 +37,12 @@ public final class Webhooks {
     private final int maxBodyBytes;
     private final Function<Integer, Duration> backoff;
     private final int batchSize;
+    private final int confirmAttempts;
 
     public Webhooks(Map<String, WebhookVerifier> verifiers, InboxStore inbox, PaymentStore payments,
-                    StateMachine stateMachine, int maxBodyBytes, Function<Integer, Duration> backoff, int batchSize) {
+                    StateMachine stateMachine, int maxBodyBytes, Function<Integer, Duration> backoff, int batchSize,
+                    int confirmAttempts) {
+        this.confirmAttempts = confirmAttempts;
         this.verifiers = Map.copyOf(verifiers);
         this.inbox = inbox;
         this.payments = payments;
@@ -146,7 +149,15 @@ public final class Webhooks {
         ProviderOutcome outcome = exchange.getMessage().getBody(ProviderOutcome.class);
         PaymentRecord after = stateMachine.apply(payment.paymentId(), outcome,
                 exchange.getProperty(Flow.NOTICE, Notice.class));
-        inbox.processed(webhook.id(), "confirmed: " + after.status().wire());
+        boolean unconfirmedClaim = after.status().isOpen() && verifiers.get(webhook.provider()).claimsFinalOutcome(webhook.body());
+        if (unconfirmedClaim && webhook.attempts() + 1 < confirmAttempts) {
+            // The provider does not say so yet: ask again later rather than settle the notice unconfirmed
+            // (its copies would then be dropped as duplicates).
+            inbox.retryLater(webhook.id(), OffsetDateTime.now(java.time.ZoneOffset.UTC).plus(backoff.apply(webhook.attempts())),
+                    "not confirmed yet: " + after.status().wire());
+            return;
+        }
+        inbox.processed(webhook.id(), (unconfirmedClaim ? "never confirmed: " : "confirmed: ") + after.status().wire());
     }
 
     public void failed(Exchange exchange) {

@@ -132,13 +132,19 @@ class JapanPaymentCollectionsTest {
 
     @Test
     void amountsAtTheEdgesOfEachMethodsLimitsAreCheckedBeforeAnyCall() {
-        int before = jp.requests().size();
-        assertThat(pay(Orders.japanPayment("JPY", "299", "konbini", "SEVEN_ELEVEN")).status()).isEqualTo(400);
-        assertThat(pay(Orders.japanPayment("JPY", "150001", "ewallet", "AU_PAY")).status()).isEqualTo(400);
-        assertThat(pay(Orders.japanPayment("USD", "1.98", "konbini", "MINISTOP")).status()).isEqualTo(400);
-        assertThat(pay(Orders.japanPayment("USD", "500.00", "bank_transfer", "GMO_AOZORA")).status()).isEqualTo(400);
-        assertThat(pay(Orders.japanPayment("USD", "4.999", "ewallet", "AU_PAY")).status()).isEqualTo(400);
-        assertThat(jp.requests()).hasSize(before);
+        java.util.List<ObjectNode> outside = java.util.List.of(
+                Orders.japanPayment("JPY", "299", "konbini", "SEVEN_ELEVEN"),
+                Orders.japanPayment("JPY", "150001", "ewallet", "AU_PAY"),
+                Orders.japanPayment("USD", "1.98", "konbini", "MINISTOP"),
+                Orders.japanPayment("USD", "500.00", "bank_transfer", "GMO_AOZORA"),
+                Orders.japanPayment("USD", "4.999", "ewallet", "AU_PAY"));
+        for (ObjectNode order : outside) {
+            Answer refused = pay(order);
+            assertThat(refused.status()).as(order.toString()).isEqualTo(400);
+            assertThat(refused.json().path("errors").get(0).path("field").asText()).isEqualTo("amount");
+        }
+        var refusedIds = outside.stream().map(o -> o.get("orderId").asText()).toList();
+        assertThat(jp.requests()).noneMatch(r -> refusedIds.contains(r.orderId()));
         assertThat(pay(Orders.japanPayment("JPY", "150000", "ewallet", "AU_PAY")).status()).isEqualTo(201);
         assertThat(pay(Orders.japanPayment("USD", "1.99", "konbini", "MINISTOP")).status()).isEqualTo(201);
         assertThat(pay(Orders.japanPayment("USD", "499.99", "bank_transfer", "GMO_AOZORA")).status()).isEqualTo(201);

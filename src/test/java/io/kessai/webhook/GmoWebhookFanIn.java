@@ -13,7 +13,6 @@ import io.kessai.support.TestDatabases;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -323,10 +322,6 @@ abstract class GmoWebhookFanIn {
     }
 
     @Test
-    @Disabled("bug: a CASH_PAID notice the inquiry contradicts is marked processed under the dedupe key "
-            + "accessId:CASH_PAID, so GMO's genuine CASH_PAID later is answered as a duplicate and dropped: "
-            + "the payment stays requires_action until the janitor's next poll (Webhooks.confirmed / "
-            + "GmoWebhookVerifier dedupe key)")
     void theGenuineCashPaidWebhookAfterAContradictedOneStillCapturesThePayment() {
         Answer created = pay(kessai, "konbini", "LAWSON");
         String id = created.text("paymentId");
@@ -481,10 +476,6 @@ abstract class GmoWebhookFanIn {
     }
 
     @Test
-    @Disabled("bug: camel-http's HttpClient 5 retries a 503/429 answer by itself (DefaultHttpRequestRetryStrategy: "
-            + "once, after 1 s or Retry-After) inside one relay attempt, so a refused delivery is not an outbox "
-            + "attempt, the relay's backoff is bypassed and its single thread blocks; fix: "
-            + "camel.component.http.automatic-retries-disabled = true in config/kessai.properties")
     void everyRefusedEventDeliveryIsOneOutboxAttemptRetriedByTheRelay() {
         await().atMost(WAIT).until(() -> undeliveredEvents() == 0);
         int refusedBefore = sink.refused();

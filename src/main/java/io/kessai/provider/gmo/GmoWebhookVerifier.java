@@ -72,6 +72,16 @@ public final class GmoWebhookVerifier implements WebhookVerifier {
         return new Verified(accessId + ":" + event, accessId);
     }
 
+    /** CASH_PAID says the customer paid. */
+    @Override
+    public boolean claimsFinalOutcome(String body) {
+        try {
+            return "CASH_PAID".equals(GmoAnswers.text(json.readTree(body), "event"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static boolean contains(String cidr, String address) {
         try {
             String[] parts = parseCidr(cidr);

@@ -49,4 +49,15 @@ public final class JapanPaymentWebhookVerifier implements WebhookVerifier {
         }
         return new Verified(orderNo + ":" + status, orderNo, "success");
     }
+
+    /** Status 2 (success) and 3 (failure) are final. */
+    @Override
+    public boolean claimsFinalOutcome(String body) {
+        try {
+            String status = JapanPaymentAnswers.text(json.readTree(body), "status");
+            return "2".equals(status) || "3".equals(status);
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }
