@@ -192,7 +192,8 @@ public final class Kessai {
         registry.bind("kessaiWebhooks", new Webhooks(verifiers, inbox, store, stateMachine, config.integer("kessai.webhooks.max-body-bytes"),
                 attempts -> capped(webhookRetry, attempts, webhookRetryMax), config.integer("kessai.webhooks.batch-size"),
                 config.integer("kessai.webhooks.confirm-attempts")));
-        registry.bind("kessaiJanitor", new Janitor(store, stateMachine, janitorSchedule, config.integer("kessai.janitor.batch-size")));
+        registry.bind("kessaiJanitor", new Janitor(store, stateMachine, janitorSchedule, config.integer("kessai.janitor.batch-size"),
+                Duration.ofMillis(config.integer("kessai.janitor.in-flight-grace-ms"))));
         registry.bind("kessaiScheduledCaptures", new ScheduledCaptures(store,
                 Duration.ofMillis(config.integer("kessai.captures.retry.initial-delay-ms")),
                 Duration.ofMillis(config.integer("kessai.captures.retry.max-delay-ms")),

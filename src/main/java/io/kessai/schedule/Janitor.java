@@ -30,12 +30,19 @@ public final class Janitor {
     private final StateMachine stateMachine;
     private final JanitorSchedule schedule;
     private final int batchSize;
+    private final Duration inFlightGrace;
 
-    public Janitor(PaymentStore store, StateMachine stateMachine, JanitorSchedule schedule, int batchSize) {
+    /**
+     * @param inFlightGrace how long an upstream call may still be running (the provider's response timeout,
+     *                      retries and the wait for a permit): the janitor leaves such a payment to it
+     */
+    public Janitor(PaymentStore store, StateMachine stateMachine, JanitorSchedule schedule, int batchSize,
+                   Duration inFlightGrace) {
         this.store = store;
         this.stateMachine = stateMachine;
         this.schedule = schedule;
         this.batchSize = batchSize;
+        this.inFlightGrace = inFlightGrace;
     }
 
     public List<PaymentStore.DueCheck> due() {
@@ -53,10 +60,14 @@ public final class Janitor {
         exchange.setProperty("kessaiDueCheck", due);
         // An authorization at its deadline is asked about too: a capture whose answer was lost shows up here.
         boolean ask = payment.status().isOpen() || payment.status() == PaymentStatus.AUTHORIZED;
-        exchange.setProperty(Flow.CALL_UPSTREAM, ask);
-        if (!ask) {
+        if (ask && store.operationInFlight(payment.paymentId(), store.now().minus(inFlightGrace))) {
+            // A call is still on its way (this node or another): its own answer comes first.
+            store.rescheduleCheck(payment.paymentId(), due.checks(), store.now().plus(schedule.delay(payment.provider(), due.checks())));
+            ask = false;
+        } else if (!ask) {
             store.rescheduleCheck(payment.paymentId(), due.checks(), null);
         }
+        exchange.setProperty(Flow.CALL_UPSTREAM, ask);
     }
 
     /** The provider answered: the state machine applies it; a payment still open is checked again later. */

@@ -39,9 +39,11 @@ public final class QuartzJobStore {
         p.put("org.quartz.jobStore.tablePrefix", "QRTZ_");
         p.put("org.quartz.jobStore.isClustered", String.valueOf(clustered));
         p.put("org.quartz.jobStore.misfireThreshold", "60000");
-        p.put("org.quartz.jobStore.dataSource", "kessai");
-        p.put("org.quartz.dataSource.kessai.connectionProvider.class", Provider.class.getName());
-        p.put("org.quartz.dataSource.kessai.key", key);
+        // Quartz keeps data sources in one JVM-wide registry by name: each Kessai gets its own name.
+        String ds = "kessai_" + key.replaceAll("[^A-Za-z0-9]", "_");
+        p.put("org.quartz.jobStore.dataSource", ds);
+        p.put("org.quartz.dataSource." + ds + ".connectionProvider.class", Provider.class.getName());
+        p.put("org.quartz.dataSource." + ds + ".key", key);
         return p;
     }
 

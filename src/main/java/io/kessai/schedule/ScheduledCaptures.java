@@ -16,6 +16,8 @@ import java.util.List;
  */
 public final class ScheduledCaptures {
     private static final Logger LOG = LoggerFactory.getLogger(ScheduledCaptures.class);
+    /** The payment a pass is capturing (the capture route replaces the message's headers). */
+    private static final String DUE = "kessaiScheduledCapture";
 
     private final PaymentStore store;
     private final Duration initialBackoff;
@@ -36,6 +38,7 @@ public final class ScheduledCaptures {
     /** Turns one due payment id into a capture request for direct:kessai-capture. */
     public void prepare(Exchange exchange) {
         String paymentId = exchange.getMessage().getBody(String.class);
+        exchange.setProperty(DUE, paymentId);
         exchange.getMessage().setHeader(Flow.PAYMENT_ID_HEADER, paymentId);
         exchange.getMessage().setBody(null);
         exchange.setProperty(Flow.SOURCE, "schedule");
@@ -43,7 +46,7 @@ public final class ScheduledCaptures {
     }
 
     public void failed(Exchange exchange) {
-        String paymentId = exchange.getMessage().getHeader(Flow.PAYMENT_ID_HEADER, String.class);
+        String paymentId = exchange.getProperty(DUE, String.class);
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         int attempts = store.captureAttempts(paymentId) + 1;
         Duration wait = initialBackoff.multipliedBy(1L << Math.min(attempts - 1, 20));

@@ -408,6 +408,21 @@ public final class PaymentStore {
     public record Operation(String operationId, String paymentId, String kind, String upstreamKey, boolean resumed) {
     }
 
+    /** Whether an upstream operation of this payment was started after {@code since} and has no outcome yet. */
+    public boolean operationInFlight(String paymentId, OffsetDateTime since) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM payment_operations"
+                    + " WHERE payment_id = ? AND state = 'started' AND updated_at > ?")) {
+                ps.setString(1, paymentId);
+                setTime(ps, 2, since);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1) > 0;
+                }
+            }
+        });
+    }
+
     public List<String> operationKeys(String paymentId) {
         return db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement(

@@ -234,8 +234,8 @@ class InvalidPaymentOrderTest {
 
     @Test
     void providerThatIsNotInstalledIsUnsupported() {
-        ObjectNode order = order().put("provider", "japan-payment");
-        order.putObject("method").put("type", "konbini").put("brand", "LAWSON");
+        ObjectNode order = order().put("provider", "ito-japan");
+        order.putObject("method").put("type", "hosted_checkout");
         assertProblem(pay(order), 422, "unsupported", "provider", "unsupported");
     }
 

@@ -331,7 +331,7 @@ abstract class GmoCardPaymentFlows {
         assertThat(partialRefund.status()).isEqualTo(422);
         Answer refund = kessai.post("/payments/" + id + "/refund", null);
         assertThat(refund.text("status")).isEqualTo("refunded");
-        assertThat(gmo.requests()).filteredOn(r -> r.path().startsWith("/order/"))
+        assertThat(gmo.requests()).filteredOn(r -> r.path().equals("/order/capture") || r.path().equals("/order/cancel"))
                 .extracting(GmoSandbox.RecordedRequest::path).containsExactly("/order/capture", "/order/cancel");
     }
 
