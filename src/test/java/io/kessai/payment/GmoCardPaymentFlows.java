@@ -271,11 +271,14 @@ abstract class GmoCardPaymentFlows {
         // The provider finishes the charge after Kessai stopped waiting.
         await().atMost(Duration.ofSeconds(10)).until(() -> gmo.authorizations(orderId) == 1);
 
+        // Whether the client's retry or the janitor's inquiry learns it first, it is the same one charge.
         Answer retried = pay(order);
         assertThat(retried.status()).isEqualTo(200);
         assertThat(retried.text("paymentId")).isEqualTo(id);
         assertThat(retried.text("status")).isEqualTo("captured");
         assertThat(gmo.authorizations(orderId)).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> gmo.requests().stream()
+                .anyMatch(r -> r.path().equals("/credit/charge") && r.status() == 201));
         List<String> keys = gmo.requests().stream().filter(r -> r.path().equals("/credit/charge"))
                 .map(GmoSandbox.RecordedRequest::idempotencyKey).distinct().collect(Collectors.toList());
         assertThat(keys).hasSize(1);
