@@ -6,17 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.kessai.sandbox.LoopbackHttpServer;
+import io.kessai.sandbox.NotificationSender;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -30,16 +24,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -146,8 +133,6 @@ public final class GmoSandbox implements AutoCloseable {
     private static final String CASH_PREFIX = GmoPayments.CASH_PAGE_PREFIX;
     /** "リトライは一定間隔で正常応答をするまで最大5回送信されます。" */
     private static final int WEBHOOK_RETRIES = 5;
-    private static final Duration WEBHOOK_CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    private static final Duration WEBHOOK_REQUEST_TIMEOUT = Duration.ofSeconds(5);
     private static final int MAX_BODY = 1024 * 1024;
     private static final Duration IDEMPOTENCY_TTL = Duration.ofHours(24);
     private static final String JSON = "application/json";
@@ -313,12 +298,7 @@ public final class GmoSandbox implements AutoCloseable {
     }
 
     static {
-        // The JDK server flushes the status line/headers and the body in two writes; with Nagle's algorithm and the
-        // client's delayed ACK every answer would take ~40 ms more. The property is read once per JVM, when the
-        // first com.sun.net.httpserver server is created, so it is only set when nobody chose a value.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
+        LoopbackHttpServer.preferNoDelay();
     }
 
     private final Settings settings;
@@ -334,16 +314,10 @@ public final class GmoSandbox implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, RecordedRequest> recorded = new ConcurrentSkipListMap<>();
     private final Map<String, KeyEntry> keys = new HashMap<>();
 
-    private HttpServer server;
-    private ExecutorService executor;
+    private LoopbackHttpServer server;
     private volatile String baseUrl;
-
-    // webhooks: deliveries is also the lock for recording; a task of an older epoch (before reset/close) is dropped
-    private final List<WebhookDelivery> deliveries = new ArrayList<>();
-    private final Set<Future<?>> pendingWebhooks = ConcurrentHashMap.newKeySet();
-    private final AtomicLong webhookEpoch = new AtomicLong();
-    private ScheduledThreadPoolExecutor webhookExecutor;   // guarded by this; created on first use
-    private HttpClient webhookClient;                      // guarded by this
+    private final NotificationSender<WebhookDelivery> webhooks =
+            new NotificationSender<>(LOG, "gmo-sandbox-webhook", "GMO-PG sandbox: webhook");
 
     public GmoSandbox(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -357,21 +331,8 @@ public final class GmoSandbox implements AutoCloseable {
             return this;
         }
         try {
-            HttpServer s = HttpServer.create(
-                    new InetSocketAddress(InetAddress.getByName("127.0.0.1"), settings.port()), 256);
-            AtomicInteger threadNo = new AtomicInteger();
-            ThreadFactory threads = r -> {
-                Thread t = new Thread(r, "gmo-sandbox-" + threadNo.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-            ExecutorService pool = Executors.newFixedThreadPool(64, threads);
-            s.setExecutor(pool);
-            s.createContext("/", this::handle);
-            s.start();
-            this.server = s;
-            this.executor = pool;
-            this.baseUrl = "http://127.0.0.1:" + s.getAddress().getPort();
+            this.server = LoopbackHttpServer.start("gmo-sandbox", settings.port(), 256, 64, this::handle);
+            this.baseUrl = server.baseUrl();
             LOG.log(System.Logger.Level.INFO, "GMO-PG sandbox listening on {0}", baseUrl);
             return this;
         } catch (IOException e) {
@@ -400,17 +361,10 @@ public final class GmoSandbox implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (server != null) {
-            server.stop(0);
-            executor.shutdownNow();
+            server.close();
             server = null;
-            executor = null;
         }
-        stopWebhooks();
-        if (webhookExecutor != null) {
-            webhookExecutor.shutdownNow();
-            webhookExecutor = null;
-            webhookClient = null;
-        }
+        webhooks.close();
     }
 
     // ------------------------------------------------------------------ observation
@@ -449,7 +403,7 @@ public final class GmoSandbox implements AutoCloseable {
      * webhook retries; keeps settings and access tokens.
      */
     public void reset() {
-        stopWebhooks();
+        webhooks.reset();
         payments.reset();
         synchronized (keys) {
             keys.clear();
@@ -499,87 +453,15 @@ public final class GmoSandbox implements AutoCloseable {
 
     /** Every webhook delivery attempt since the last {@link #reset()}, in order. */
     public List<WebhookDelivery> webhookDeliveries() {
-        synchronized (deliveries) {
-            return List.copyOf(deliveries);
-        }
+        return webhooks.attempts();
     }
 
+    /** POSTs the webhook in the background: any 2xx answer delivers it, else up to {@code WEBHOOK_RETRIES} retries. */
     private void notify(GmoPayments.Webhook webhook) {
-        scheduleWebhook(webhook, 1, webhookEpoch.get(), Duration.ZERO);
-    }
-
-    private synchronized void scheduleWebhook(GmoPayments.Webhook webhook, int attempt, long epoch, Duration delay) {
-        if (webhookEpoch.get() != epoch) {
-            return;   // reset() or close() happened meanwhile
-        }
-        if (webhookExecutor == null) {
-            AtomicInteger threadNo = new AtomicInteger();
-            ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {
-                Thread t = new Thread(r, "gmo-sandbox-webhook-" + threadNo.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-            pool.setRemoveOnCancelPolicy(true);
-            webhookExecutor = pool;
-            webhookClient = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(WEBHOOK_CONNECT_TIMEOUT)
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .build();
-        }
-        HttpClient client = webhookClient;
-        pendingWebhooks.removeIf(Future::isDone);
-        pendingWebhooks.add(webhookExecutor.schedule(() -> deliverWebhook(client, webhook, attempt, epoch),
-                delay.toNanos(), TimeUnit.NANOSECONDS));
-    }
-
-    private void deliverWebhook(HttpClient client, GmoPayments.Webhook webhook, int attempt, long epoch) {
-        if (webhookEpoch.get() != epoch) {
-            return;
-        }
-        int status = 0;
-        try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(webhook.url()))
-                    .timeout(WEBHOOK_REQUEST_TIMEOUT)
-                    .header("Content-Type", JSON)
-                    .POST(HttpRequest.BodyPublishers.ofString(webhook.body(), StandardCharsets.UTF_8))
-                    .build();
-            status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException | IllegalArgumentException e) {
-            // no answer (refused, timed out, unusable URL): a failed attempt like any non-2xx answer
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();   // reset() or close() stopped the delivery
-            return;
-        }
-        synchronized (deliveries) {
-            if (webhookEpoch.get() != epoch) {
-                return;
-            }
-            deliveries.add(new WebhookDelivery(webhook.accessId(), webhook.url(), attempt, status));
-        }
-        if (status >= 200 && status < 300) {
-            return;
-        }
-        if (attempt > WEBHOOK_RETRIES) {
-            LOG.log(System.Logger.Level.WARNING, "GMO-PG sandbox: webhook for accessId {0} failed {1} times, giving up",
-                    webhook.accessId(), attempt);
-            return;
-        }
-        LOG.log(System.Logger.Level.DEBUG, "GMO-PG sandbox: webhook attempt {0} for accessId {1} answered {2}",
-                attempt, webhook.accessId(), status);
-        scheduleWebhook(webhook, attempt + 1, epoch, settings.webhookRetryInterval());
-    }
-
-    /** Forgets the deliveries and drops every scheduled or running webhook attempt. */
-    private synchronized void stopWebhooks() {
-        synchronized (deliveries) {
-            webhookEpoch.incrementAndGet();
-            deliveries.clear();
-        }
-        for (Future<?> f : pendingWebhooks) {
-            f.cancel(true);
-        }
-        pendingWebhooks.clear();
+        webhooks.send(webhook.url(), webhook.body(), JSON, settings.webhookRetryInterval(), WEBHOOK_RETRIES,
+                "accessId " + webhook.accessId(),
+                attempt -> attempt.status() >= 200 && attempt.status() < 300,
+                attempt -> new WebhookDelivery(webhook.accessId(), webhook.url(), attempt.number(), attempt.status()));
     }
 
     /** For tests: the clock used for token expiry, idempotency-key expiry, timestamps and capture expiry. */
@@ -919,14 +801,7 @@ public final class GmoSandbox implements AutoCloseable {
                 String path = exchange.getRequestURI().getRawPath();
                 out.set("Allow", path.startsWith(ACS_PREFIX) || path.startsWith(CASH_PREFIX) ? "GET" : "POST");
             }
-            byte[] body = reply.body();
-            boolean head = "HEAD".equals(exchange.getRequestMethod());
-            exchange.sendResponseHeaders(reply.status(), body.length == 0 || head ? -1 : body.length);
-            if (body.length > 0 && !head) {
-                try (OutputStream os = exchange.getResponseBody()) {
-                    os.write(body);
-                }
-            }
+            LoopbackHttpServer.respond(exchange, reply.status(), reply.body());
         } catch (IOException e) {
             // the client went away (e.g. it timed out on a slow answer)
             LOG.log(System.Logger.Level.DEBUG, "GMO-PG sandbox: answer not delivered: " + e.getClass().getName());

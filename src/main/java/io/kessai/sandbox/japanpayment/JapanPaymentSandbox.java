@@ -7,20 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.kessai.provider.japanpayment.JapanPaymentSignature;
+import io.kessai.sandbox.LoopbackHttpServer;
+import io.kessai.sandbox.NotificationSender;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -31,24 +26,14 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -158,8 +143,6 @@ public final class JapanPaymentSandbox implements AutoCloseable {
     private static final String PAY_PREFIX = "/pay/";
     private static final int MAX_BODY = 1024 * 1024;
     private static final int MAX_ANSWER = 256;
-    private static final Duration NOTIFY_CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    private static final Duration NOTIFY_REQUEST_TIMEOUT = Duration.ofSeconds(5);
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
     private static final DateTimeFormatter PAY_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
     private static final DateTimeFormatter ORDER_DATE = DateTimeFormatter.ofPattern("yyMMdd", Locale.ROOT);
@@ -177,10 +160,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     static {
-        // see GmoSandbox: without TCP_NODELAY every answer of the JDK server takes ~40 ms more
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
+        LoopbackHttpServer.preferNoDelay();
     }
 
     /**
@@ -408,16 +388,10 @@ public final class JapanPaymentSandbox implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, RecordedRequest> recorded = new ConcurrentSkipListMap<>();
     private final AtomicBoolean tamperNext = new AtomicBoolean();
 
-    private HttpServer server;
-    private ExecutorService executor;
+    private LoopbackHttpServer server;
     private volatile String baseUrl;
-
-    // notifications: `sent` is also the lock for recording; a task of an older epoch (before reset/close) is dropped
-    private final List<Notification> sent = new ArrayList<>();
-    private final Set<Future<?>> pending = ConcurrentHashMap.newKeySet();
-    private final AtomicLong epoch = new AtomicLong();
-    private ScheduledThreadPoolExecutor notifier;   // guarded by this; created on first use
-    private HttpClient notifyClient;                 // guarded by this
+    private final NotificationSender<Notification> notifier =
+            new NotificationSender<>(LOG, "japan-payment-sandbox-notify", "Japan Payment sandbox: notification");
 
     /**
      * @param settings          the sandbox settings
@@ -443,21 +417,8 @@ public final class JapanPaymentSandbox implements AutoCloseable {
             return this;
         }
         try {
-            HttpServer s = HttpServer.create(
-                    new InetSocketAddress(InetAddress.getByName("127.0.0.1"), settings.port()), 128);
-            AtomicInteger threadNo = new AtomicInteger();
-            ThreadFactory threads = r -> {
-                Thread t = new Thread(r, "japan-payment-sandbox-" + threadNo.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-            ExecutorService pool = Executors.newFixedThreadPool(32, threads);
-            s.setExecutor(pool);
-            s.createContext("/", this::handle);
-            s.start();
-            this.server = s;
-            this.executor = pool;
-            this.baseUrl = "http://127.0.0.1:" + s.getAddress().getPort();
+            this.server = LoopbackHttpServer.start("japan-payment-sandbox", settings.port(), 128, 32, this::handle);
+            this.baseUrl = server.baseUrl();
             LOG.log(System.Logger.Level.INFO, "Japan Payment sandbox listening on {0}", baseUrl);
             return this;
         } catch (IOException e) {
@@ -490,17 +451,10 @@ public final class JapanPaymentSandbox implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (server != null) {
-            server.stop(0);
-            executor.shutdownNow();
+            server.close();
             server = null;
-            executor = null;
         }
-        stopNotifications();
-        if (notifier != null) {
-            notifier.shutdownNow();
-            notifier = null;
-            notifyClient = null;
-        }
+        notifier.close();
     }
 
     // ------------------------------------------------------------------ observation
@@ -512,9 +466,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
 
     /** Every notification attempt since the last {@link #reset()}, in order. */
     public List<Notification> notifications() {
-        synchronized (sent) {
-            return List.copyOf(sent);
-        }
+        return notifier.attempts();
     }
 
     /** How many orders were actually created with that orderId (per appId at most one; 0 for declined applies). */
@@ -535,7 +487,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
      * {@link #tamperNextAnswer()}; keeps the settings and both keys.
      */
     public void reset() {
-        stopNotifications();
+        notifier.reset();
         synchronized (orders) {
             orders.clear();
             ordersByNo.clear();
@@ -688,90 +640,17 @@ public final class JapanPaymentSandbox implements AutoCloseable {
 
     // ------------------------------------------------------------------ notifications
 
+    /** POSTs the notification in the background: only HTTP 200 with the body {@code success} delivers it. */
     private void send(Outgoing outgoing) {
-        schedule(outgoing, 1, epoch.get(), Duration.ZERO);
+        notifier.send(outgoing.url(), outgoing.body(), "application/json; charset=UTF-8",
+                settings.notifyRetryInterval(), settings.notifyRetries(), "orderId " + outgoing.orderId(),
+                attempt -> attempt.status() == 200 && "success".equals(attempt.answer()),
+                attempt -> new Notification(outgoing.orderId(), outgoing.status(), outgoing.url(), attempt.number(),
+                        attempt.status(), truncate(attempt.answer())));
     }
 
-    private synchronized void schedule(Outgoing outgoing, int attempt, long ofEpoch, Duration delay) {
-        if (epoch.get() != ofEpoch) {
-            return;   // reset() or close() happened meanwhile
-        }
-        if (notifier == null) {
-            AtomicInteger threadNo = new AtomicInteger();
-            ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {
-                Thread t = new Thread(r, "japan-payment-sandbox-notify-" + threadNo.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-            pool.setRemoveOnCancelPolicy(true);
-            notifier = pool;
-            notifyClient = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(NOTIFY_CONNECT_TIMEOUT)
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .build();
-        }
-        HttpClient client = notifyClient;
-        pending.removeIf(Future::isDone);
-        pending.add(notifier.schedule(() -> deliver(client, outgoing, attempt, ofEpoch), delay.toNanos(),
-                TimeUnit.NANOSECONDS));
-    }
-
-    private void deliver(HttpClient client, Outgoing outgoing, int attempt, long ofEpoch) {
-        if (epoch.get() != ofEpoch) {
-            return;
-        }
-        int status = 0;
-        String answer = null;
-        try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(outgoing.url()))
-                    .timeout(NOTIFY_REQUEST_TIMEOUT)
-                    .header("Content-Type", "application/json; charset=UTF-8")
-                    .POST(HttpRequest.BodyPublishers.ofString(outgoing.body(), StandardCharsets.UTF_8))
-                    .build();
-            HttpResponse<String> response = client.send(request,
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            status = response.statusCode();
-            answer = response.body();
-        } catch (IOException | IllegalArgumentException e) {
-            // no answer (refused, timed out, unusable URL): a failed attempt
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();   // reset() or close() stopped the delivery
-            return;
-        }
-        boolean delivered = status == 200 && "success".equals(answer);
-        String recordedAnswer = answer == null || answer.length() <= MAX_ANSWER ? answer
-                : answer.substring(0, MAX_ANSWER);
-        synchronized (sent) {
-            if (epoch.get() != ofEpoch) {
-                return;
-            }
-            sent.add(new Notification(outgoing.orderId(), outgoing.status(), outgoing.url(), attempt, status,
-                    recordedAnswer));
-        }
-        if (delivered) {
-            return;
-        }
-        if (attempt > settings.notifyRetries()) {
-            LOG.log(System.Logger.Level.WARNING,
-                    "Japan Payment sandbox: notification for orderId {0} failed {1} times, giving up",
-                    outgoing.orderId(), attempt);
-            return;
-        }
-        LOG.log(System.Logger.Level.DEBUG, "Japan Payment sandbox: notification attempt {0} for orderId {1}: HTTP {2}",
-                attempt, outgoing.orderId(), status);
-        schedule(outgoing, attempt + 1, ofEpoch, settings.notifyRetryInterval());
-    }
-
-    private synchronized void stopNotifications() {
-        synchronized (sent) {
-            epoch.incrementAndGet();
-            sent.clear();
-        }
-        for (Future<?> f : pending) {
-            f.cancel(true);
-        }
-        pending.clear();
+    private static String truncate(String answer) {
+        return answer == null || answer.length() <= MAX_ANSWER ? answer : answer.substring(0, MAX_ANSWER);
     }
 
     // ------------------------------------------------------------------ HTTP
@@ -1089,14 +968,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
         try {
             exchange.getResponseHeaders().set("Content-Type", reply.contentType());
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            boolean head = "HEAD".equals(exchange.getRequestMethod());
-            byte[] body = reply.body();
-            exchange.sendResponseHeaders(reply.httpStatus(), head || body.length == 0 ? -1 : body.length);
-            if (!head && body.length > 0) {
-                try (OutputStream os = exchange.getResponseBody()) {
-                    os.write(body);
-                }
-            }
+            LoopbackHttpServer.respond(exchange, reply.httpStatus(), reply.body());
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG,
                     "Japan Payment sandbox: answer not delivered: " + e.getClass().getName());
