@@ -99,6 +99,8 @@ class HttpEventSinkTest {
 
         // The refused first event was relayed three more times with the eventId written with its transition;
         // the later events waited for it and went out at their first attempt.
+        // the relay records each delivery right after the sink answered it
+        await().atMost(Duration.ofSeconds(10)).until(() -> kessai.outbox().events(id).stream().allMatch(e -> e.attempts() > 0));
         List<OutboxEvent> written = kessai.outbox().events(id);
         assertThat(received).extracting(e -> e.path("eventId").asText())
                 .containsExactlyElementsOf(written.stream().map(OutboxEvent::eventId).toList());
