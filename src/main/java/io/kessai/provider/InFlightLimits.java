@@ -44,9 +44,4 @@ public final class InFlightLimits {
             semaphore.release();
         }
     }
-
-    public int available(String group) {
-        Semaphore semaphore = permits.get(group);
-        return semaphore == null ? limitOf.applyAsInt(group) : semaphore.availablePermits();
-    }
 }

@@ -236,6 +236,7 @@ public final class Kessai {
         String name = config.get("kessai.scheduler.name");
         quartz.setProperties(QuartzJobStore.properties(name, database.dataSource(),
                 database.isPostgres(), config.flag("kessai.scheduler.clustered")));
+        closeWithContext(context, () -> QuartzJobStore.forget(name, database.dataSource()));
         quartz.setPrefixInstanceName(false);
         quartz.setInterruptJobsOnShutdown(true);
     }

@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -77,9 +76,4 @@ public final class QuartzJobStore {
         }
     }
 
-    static Properties asProperties(Map<String, Object> map) {
-        Properties p = new Properties();
-        p.putAll(map);
-        return p;
-    }
 }

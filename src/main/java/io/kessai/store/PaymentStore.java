@@ -235,17 +235,6 @@ public final class PaymentStore {
         });
     }
 
-    /** When the customer's time to act ends, if the provider said (offline payment deadline). */
-    public Optional<OffsetDateTime> actionDeadline(String paymentId) {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT action_deadline FROM payments WHERE payment_id = ?")) {
-                ps.setString(1, paymentId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.ofNullable(rs.getObject(1, OffsetDateTime.class)) : Optional.empty();
-                }
-            }
-        });
-    }
 
     /**
      * Runs {@code change} on the locked current row and writes what it returns, in one transaction, so

@@ -15,7 +15,6 @@ import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -145,12 +144,6 @@ public final class GmoAnswers {
             }
         }
         return NextAction.payOffline(details);
-    }
-
-    /** Kept for the capture amount GMO reports (the whole authorization). */
-    static BigDecimal amount(JsonNode ref) {
-        String a = text(ref, "amount");
-        return a == null ? null : new BigDecimal(a);
     }
 
     private JsonNode parse(String body) {
