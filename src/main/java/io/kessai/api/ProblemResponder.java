@@ -25,15 +25,11 @@ public final class ProblemResponder {
     public String respond(Exchange exchange) throws Exception {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (failure instanceof io.kessai.webhook.WebhookRejected w) {
-            return webhookProblem(exchange, w);
+            // A webhook answer: the status is what the provider acts on (it retries on 5xx).
+            return write(exchange, w.status(), w.title(), "webhook-" + w.title(), w.getMessage(), json.createObjectNode(), null);
         }
         KessaiException k = failure instanceof KessaiException ke ? ke : internal(failure, exchange);
-        ObjectNode problem = json.createObjectNode()
-                .put("type", "https://kessai.io/problems/" + k.code().wire())
-                .put("title", k.code().wire())
-                .put("status", k.code().httpStatus())
-                .put("detail", k.getMessage())
-                .put("instance", exchange.getProperty("kessaiApiPath", String.class));
+        ObjectNode problem = json.createObjectNode();
         ArrayNode errors = problem.putArray("errors");
         for (FieldError e : k.errors()) {
             errors.addObject().put("field", e.field()).put("code", e.code()).put("message", e.message());
@@ -45,29 +41,30 @@ public final class ProblemResponder {
             problem.put("providerCode", k.providerCode());
         }
         problem.put("retryable", io.kessai.model.PaymentError.of(k.code(), null, null).retryable());
-        var message = exchange.getMessage();
-        message.removeHeaders("*");
-        message.setHeader(Exchange.HTTP_RESPONSE_CODE, k.code().httpStatus());
-        message.setHeader(Exchange.CONTENT_TYPE, PROBLEM_JSON);
-        if (k.code() == ErrorCode.PROVIDER_UNAVAILABLE) {
-            message.setHeader("Retry-After", "1");
-        }
-        return json.writeValueAsString(problem);
+        return write(exchange, k.code().httpStatus(), k.code().wire(), k.code().wire(), k.getMessage(), problem,
+                k.code() == ErrorCode.PROVIDER_UNAVAILABLE ? "1" : null);
     }
 
-    /** A webhook answer: the status is what the provider acts on (retry on 5xx). */
-    private String webhookProblem(Exchange exchange, io.kessai.webhook.WebhookRejected w) throws Exception {
+    /** The problem document (members type, title, status, detail, instance, then {@code extensions}) and its headers. */
+    private String write(Exchange exchange, int status, String title, String type, String detail, ObjectNode extensions,
+                         String retryAfter) throws Exception {
         ObjectNode problem = json.createObjectNode()
-                .put("type", "https://kessai.io/problems/webhook-" + w.title())
-                .put("title", w.title())
-                .put("status", w.status())
-                .put("detail", w.getMessage())
+                .put("type", "https://kessai.io/problems/" + type)
+                .put("title", title)
+                .put("status", status)
+                .put("detail", detail)
                 .put("instance", exchange.getProperty("kessaiApiPath", String.class));
-        problem.putArray("errors");
+        if (!extensions.has("errors")) {
+            problem.putArray("errors");
+        }
+        problem.setAll(extensions);
         var message = exchange.getMessage();
         message.removeHeaders("*");
-        message.setHeader(Exchange.HTTP_RESPONSE_CODE, w.status());
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         message.setHeader(Exchange.CONTENT_TYPE, PROBLEM_JSON);
+        if (retryAfter != null) {
+            message.setHeader("Retry-After", retryAfter);
+        }
         return json.writeValueAsString(problem);
     }
 

@@ -1,5 +1,6 @@
 package io.kessai.events;
 
+import io.kessai.schedule.Backoff;
 import io.kessai.store.OutboxStore;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -20,14 +21,12 @@ public final class OutboxRelay {
     public static final String EVENT = "kessaiOutboxEvent";
 
     private final OutboxStore outbox;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    private final Backoff backoff;
     private final int batchSize;
 
-    public OutboxRelay(OutboxStore outbox, Duration initialBackoff, Duration maxBackoff, int batchSize) {
+    public OutboxRelay(OutboxStore outbox, Backoff backoff, int batchSize) {
         this.outbox = outbox;
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
+        this.backoff = backoff;
         this.batchSize = batchSize;
     }
 
@@ -55,10 +54,7 @@ public final class OutboxRelay {
     public void failed(Exchange exchange) {
         OutboxEvent event = exchange.getProperty(EVENT, OutboxEvent.class);
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        Duration wait = initialBackoff.multipliedBy(1L << Math.min(event.attempts(), 20));
-        if (wait.compareTo(maxBackoff) > 0) {
-            wait = maxBackoff;
-        }
+        Duration wait = backoff.after(event.attempts());
         String error = e == null ? "unknown" : e.getClass().getSimpleName() + ": " + e.getMessage();
         outbox.failed(event.seq(), OffsetDateTime.now(ZoneOffset.UTC).plus(wait), error);
         LOG.warn("event {} ({}) not delivered (attempt {}), next try in {}: {}", event.eventId(), event.type(),

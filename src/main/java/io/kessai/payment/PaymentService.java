@@ -179,8 +179,11 @@ public final class PaymentService {
         return new ProviderOutcome(status, null, Map.of(), null, error, null, null, null);
     }
 
-    /** Applies a charge (or 3-D Secure finalize) outcome; the body becomes the stored payment. */
-    public PaymentRecord applyCharge(Exchange exchange) {
+    /**
+     * Applies the provider's outcome of the prepared operation (charge, 3-D Secure finalize, capture, cancel,
+     * refund, inquiry) through the state machine; the body becomes the stored payment.
+     */
+    public PaymentRecord apply(Exchange exchange) {
         ProviderOutcome outcome = exchange.getMessage().getBody(ProviderOutcome.class);
         PaymentStore.Operation op = exchange.getProperty(Flow.OPERATION, PaymentStore.Operation.class);
         boolean unknown = outcome.status() == PaymentStatus.PENDING && outcome.error() != null;
@@ -326,10 +329,6 @@ public final class PaymentService {
         }
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         throw k.forPayment(payment.paymentId());
-    }
-
-    public PaymentRecord applyOperation(Exchange exchange) {
-        return applyCharge(exchange);
     }
 
     /** The answer of capture, cancel, refund and GET: the current PaymentResult. */

@@ -13,20 +13,31 @@ import java.util.function.ToIntFunction;
 /**
  * Keeps Kessai's own number of in-flight calls per provider endpoint group at or under the provider's
  * concurrency limit, so that Kessai never provokes a 429. Calls over the limit wait in line (fairly) for
- * at most {@code queueTimeout}, then fail with {@code provider_unavailable}.
+ * at most {@code queueTimeout}, then fail with {@code provider_unavailable}. A group is the provider id
+ * followed by the endpoint path ({@code gmo-pg/credit/charge}); each provider says its limit per path.
  */
 public final class InFlightLimits {
     private final Map<String, Semaphore> permits = new ConcurrentHashMap<>();
-    private final ToIntFunction<String> limitOf;
+    private final Map<String, ToIntFunction<String>> limitPerPath;
     private final Duration queueTimeout;
 
-    public InFlightLimits(ToIntFunction<String> limitOf, Duration queueTimeout) {
-        this.limitOf = limitOf;
+    /** @param limitPerPath per provider id, its concurrency limit for an endpoint path */
+    public InFlightLimits(Map<String, ToIntFunction<String>> limitPerPath, Duration queueTimeout) {
+        this.limitPerPath = Map.copyOf(limitPerPath);
         this.queueTimeout = queueTimeout;
     }
 
+    private int limitOf(String group) {
+        int slash = group.indexOf('/');
+        ToIntFunction<String> limit = slash < 0 ? null : limitPerPath.get(group.substring(0, slash));
+        if (limit == null) {
+            throw new IllegalStateException("no in-flight limit is configured for " + group);
+        }
+        return limit.applyAsInt(group.substring(slash));
+    }
+
     public void acquire(String group) {
-        Semaphore semaphore = permits.computeIfAbsent(group, g -> new Semaphore(limitOf.applyAsInt(g), true));
+        Semaphore semaphore = permits.computeIfAbsent(group, g -> new Semaphore(limitOf(g), true));
         try {
             if (!semaphore.tryAcquire(queueTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE,

@@ -22,6 +22,7 @@ import java.security.PublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.spec.RSAPublicKeySpec;
 import io.kessai.provider.japanpayment.JapanPaymentWebhookVerifier;
+import io.kessai.schedule.Backoff;
 import io.kessai.schedule.Janitor;
 import io.kessai.schedule.QuartzJobStore;
 import io.kessai.schedule.ScheduledCaptures;
@@ -135,7 +136,7 @@ public final class Kessai {
         PaymentStore store = new PaymentStore(database, json, clock);
 
         GmoSettings gmo = GmoSettings.from(config::find, config.get("kessai.public-base-url"));
-        Providers providers = new Providers(config.prefixed("kessai.routing."));
+        Providers providers = new Providers(config.routing());
         providers.register(new GmoProvider(gmo, clock));
         JapanPaymentSettings japanPayment = JapanPaymentSettings.from(config::find, config.get("kessai.public-base-url"));
         if (japanPayment != null) {
@@ -146,8 +147,8 @@ public final class Kessai {
         StateMachine stateMachine = new StateMachine(store, json, new EventFactory(json, zone), janitorSchedule);
         UpstreamCalls upstream = new UpstreamCalls(store);
         int japanPaymentInFlight = config.integer("kessai.providers.japan-payment.in-flight");
-        InFlightLimits inFlight = new InFlightLimits(group -> group.startsWith("gmo-pg") ? gmo.limitOf(group)
-                : group.startsWith("japan-payment") ? japanPaymentInFlight : 5,
+        InFlightLimits inFlight = new InFlightLimits(
+                Map.of("gmo-pg", gmo::limitOf, "japan-payment", path -> japanPaymentInFlight),
                 Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms")));
         PaymentService payments = new PaymentService(store, providers,
                 new PaymentOrderReader(json, clock), stateMachine, json,
@@ -181,22 +182,16 @@ public final class Kessai {
 
         OutboxStore outbox = new OutboxStore(database, clock);
         registry.bind("kessaiOutboxStore", outbox);
-        registry.bind("kessaiOutbox", new OutboxRelay(outbox,
-                Duration.ofMillis(config.integer("kessai.events.retry.initial-delay-ms")),
-                Duration.ofMillis(config.integer("kessai.events.retry.max-delay-ms")),
+        registry.bind("kessaiOutbox", new OutboxRelay(outbox, config.backoff("kessai.events.retry"),
                 config.integer("kessai.events.batch-size")));
         InboxStore inbox = new InboxStore(database, clock);
         registry.bind("kessaiInbox", inbox);
-        Duration webhookRetry = Duration.ofMillis(config.integer("kessai.webhooks.retry.initial-delay-ms"));
-        Duration webhookRetryMax = Duration.ofMillis(config.integer("kessai.webhooks.retry.max-delay-ms"));
         registry.bind("kessaiWebhooks", new Webhooks(verifiers, inbox, store, stateMachine, config.integer("kessai.webhooks.max-body-bytes"),
-                attempts -> capped(webhookRetry, attempts, webhookRetryMax), config.integer("kessai.webhooks.batch-size"),
+                config.backoff("kessai.webhooks.retry"), config.integer("kessai.webhooks.batch-size"),
                 config.integer("kessai.webhooks.confirm-attempts")));
         registry.bind("kessaiJanitor", new Janitor(store, stateMachine, janitorSchedule, config.integer("kessai.janitor.batch-size"),
                 Duration.ofMillis(config.integer("kessai.janitor.in-flight-grace-ms"))));
-        registry.bind("kessaiScheduledCaptures", new ScheduledCaptures(store,
-                Duration.ofMillis(config.integer("kessai.captures.retry.initial-delay-ms")),
-                Duration.ofMillis(config.integer("kessai.captures.retry.max-delay-ms")),
+        registry.bind("kessaiScheduledCaptures", new ScheduledCaptures(store, config.backoff("kessai.captures.retry"),
                 config.integer("kessai.captures.batch-size")));
         configureQuartz(context, config, database);
         // HttpClient 5 would otherwise re-send a POST by itself after a 503 or 429 (once, or after
@@ -222,11 +217,6 @@ public final class Kessai {
         }
         return new JanitorSchedule(JanitorSchedule.parseList("kessai.janitor.schedule", config.get("kessai.janitor.schedule")),
                 JanitorSchedule.parse("kessai.janitor.max-age", config.get("kessai.janitor.max-age")), schedules, maxAges);
-    }
-
-    static Duration capped(Duration initial, int attempts, Duration max) {
-        Duration wait = initial.multipliedBy(1L << Math.min(attempts, 20));
-        return wait.compareTo(max) > 0 ? max : wait;
     }
 
     /** camel-quartz keeps its triggers in Kessai's database (JDBC job store, clustered). */
@@ -345,16 +335,23 @@ public final class Kessai {
             }
         }
 
+        /** {@code <prefix>.initial-delay-ms} and {@code <prefix>.max-delay-ms}. */
+        Backoff backoff(String prefix) {
+            return new Backoff(Duration.ofMillis(integer(prefix + ".initial-delay-ms")),
+                    Duration.ofMillis(integer(prefix + ".max-delay-ms")));
+        }
+
         List<String> list(String key) {
             String v = find(key);
             return v == null ? List.of() : java.util.Arrays.stream(v.split(",")).map(String::trim)
                     .filter(x -> !x.isEmpty()).toList();
         }
 
-        Map<String, String> prefixed(String prefix) {
+        /** {@code kessai.routing.<method-type>}: the provider for orders that name none. */
+        Map<String, String> routing() {
             Map<String, String> map = new java.util.HashMap<>();
             for (String type : PaymentOrderReader.METHOD_TYPES) {
-                String v = find(prefix + type);
+                String v = find("kessai.routing." + type);
                 if (v != null) {
                     map.put(type, v);
                 }

@@ -20,14 +20,12 @@ public final class ScheduledCaptures {
     private static final String DUE = "kessaiScheduledCapture";
 
     private final PaymentStore store;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    private final Backoff backoff;
     private final int batchSize;
 
-    public ScheduledCaptures(PaymentStore store, Duration initialBackoff, Duration maxBackoff, int batchSize) {
+    public ScheduledCaptures(PaymentStore store, Backoff backoff, int batchSize) {
         this.store = store;
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
+        this.backoff = backoff;
         this.batchSize = batchSize;
     }
 
@@ -48,11 +46,9 @@ public final class ScheduledCaptures {
     public void failed(Exchange exchange) {
         String paymentId = exchange.getProperty(DUE, String.class);
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        int attempts = store.captureAttempts(paymentId) + 1;
-        Duration wait = initialBackoff.multipliedBy(1L << Math.min(attempts - 1, 20));
-        if (wait.compareTo(maxBackoff) > 0) {
-            wait = maxBackoff;
-        }
+        int failures = store.captureAttempts(paymentId);
+        Duration wait = backoff.after(failures);
+        int attempts = failures + 1;
         store.postponeCapture(paymentId, store.now().plus(wait));
         LOG.warn("scheduled capture of {} failed (attempt {}), next try in {}: {}", paymentId, attempts, wait,
                 e == null ? "" : e.getMessage());

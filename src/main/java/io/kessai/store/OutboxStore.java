@@ -47,16 +47,21 @@ public final class OutboxStore {
                     + " AND NOT EXISTS (SELECT 1 FROM outbox_events o WHERE o.payment_id = e.payment_id"
                     + " AND o.delivered_at IS NULL AND o.seq < e.seq) ORDER BY e.seq FETCH FIRST " + limit + " ROWS ONLY")) {
                 ps.setObject(1, now);
-                List<OutboxEvent> rows = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(new OutboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                                rs.getString(5), rs.getInt(6), rs.getObject(7, OffsetDateTime.class)));
-                    }
-                }
-                return rows;
+                return rows(ps);
             }
         });
+    }
+
+    /** Maps seq, event_id, payment_id, type, payload, attempts, created_at, in that order. */
+    private static List<OutboxEvent> rows(PreparedStatement ps) throws SQLException {
+        List<OutboxEvent> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(new OutboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getInt(6), rs.getObject(7, OffsetDateTime.class)));
+            }
+        }
+        return rows;
     }
 
     public void delivered(long seq) {
@@ -88,14 +93,7 @@ public final class OutboxStore {
             try (PreparedStatement ps = c.prepareStatement("SELECT seq, event_id, payment_id, type, payload, attempts,"
                     + " created_at FROM outbox_events WHERE payment_id = ? ORDER BY seq")) {
                 ps.setString(1, paymentId);
-                List<OutboxEvent> rows = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(new OutboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                                rs.getString(5), rs.getInt(6), rs.getObject(7, OffsetDateTime.class)));
-                    }
-                }
-                return rows;
+                return rows(ps);
             }
         });
     }

@@ -156,24 +156,21 @@ public final class PaymentStore {
 
     // ---- janitor and scheduled captures ----------------------------------------------------------
 
-    /** A payment the janitor must look at now. */
-    public record DueCheck(String paymentId, String provider, PaymentStatus status, int checks,
-                           OffsetDateTime createdAt, OffsetDateTime actionDeadline, OffsetDateTime captureExpiresAt) {
+    /** A payment the janitor must look at now: how often it looked already, and the customer's deadline. */
+    public record DueCheck(String paymentId, int checks, OffsetDateTime actionDeadline) {
     }
 
     /** The payments whose next check is due, oldest first, at most {@code limit} (an index range scan). */
     public List<DueCheck> dueChecks(OffsetDateTime now, int limit) {
         return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT payment_id, provider, status, checks, created_at,"
-                    + " action_deadline, capture_expires_at FROM payments WHERE next_check_at <= ?"
+            try (PreparedStatement ps = c.prepareStatement("SELECT payment_id, checks, action_deadline"
+                    + " FROM payments WHERE next_check_at <= ?"
                     + " ORDER BY next_check_at FETCH FIRST " + limit + " ROWS ONLY")) {
                 setTime(ps, 1, now);
                 List<DueCheck> rows = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        rows.add(new DueCheck(rs.getString(1), rs.getString(2), PaymentStatus.fromWire(rs.getString(3)),
-                                rs.getInt(4), rs.getObject(5, OffsetDateTime.class), rs.getObject(6, OffsetDateTime.class),
-                                rs.getObject(7, OffsetDateTime.class)));
+                        rows.add(new DueCheck(rs.getString(1), rs.getInt(2), rs.getObject(3, OffsetDateTime.class)));
                     }
                 }
                 return rows;

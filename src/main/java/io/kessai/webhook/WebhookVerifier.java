@@ -13,6 +13,20 @@ public interface WebhookVerifier {
     /** @throws WebhookRejected 401 when forged, 400 when malformed */
     Verified verify(byte[] body, Map<String, Object> headers, String remoteAddress);
 
+    /** The notification's body as a JSON object, or 400 malformed. */
+    static com.fasterxml.jackson.databind.JsonNode jsonObject(com.fasterxml.jackson.databind.ObjectMapper json, byte[] body) {
+        com.fasterxml.jackson.databind.JsonNode node;
+        try {
+            node = json.readTree(body);
+        } catch (java.io.IOException e) {
+            throw WebhookRejected.malformed("the body is not JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw WebhookRejected.malformed("the body is not a JSON object");
+        }
+        return node;
+    }
+
     /**
      * Whether the stored notification claims a final outcome (paid, failed). Such a claim that the provider
      * does not confirm yet is asked about again (its inquiry may lag behind its notice) instead of settled.

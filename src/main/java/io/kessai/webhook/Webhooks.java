@@ -4,6 +4,7 @@ import io.kessai.events.Notice;
 import io.kessai.model.ProviderOutcome;
 import io.kessai.payment.Flow;
 import io.kessai.payment.StateMachine;
+import io.kessai.schedule.Backoff;
 import io.kessai.store.InboxStore;
 import io.kessai.store.PaymentRecord;
 import io.kessai.store.PaymentStore;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The webhook fan-in: {@code POST /webhooks/{provider}} verifies with the provider's verifier, stores the
@@ -35,12 +35,12 @@ public final class Webhooks {
     private final PaymentStore payments;
     private final StateMachine stateMachine;
     private final int maxBodyBytes;
-    private final Function<Integer, Duration> backoff;
+    private final Backoff backoff;
     private final int batchSize;
     private final int confirmAttempts;
 
     public Webhooks(Map<String, WebhookVerifier> verifiers, InboxStore inbox, PaymentStore payments,
-                    StateMachine stateMachine, int maxBodyBytes, Function<Integer, Duration> backoff, int batchSize,
+                    StateMachine stateMachine, int maxBodyBytes, Backoff backoff, int batchSize,
                     int confirmAttempts) {
         this.confirmAttempts = confirmAttempts;
         this.verifiers = Map.copyOf(verifiers);
@@ -153,7 +153,7 @@ public final class Webhooks {
         if (unconfirmedClaim && webhook.attempts() + 1 < confirmAttempts) {
             // The provider does not say so yet: ask again later rather than settle the notice unconfirmed
             // (its copies would then be dropped as duplicates).
-            inbox.retryLater(webhook.id(), OffsetDateTime.now(java.time.ZoneOffset.UTC).plus(backoff.apply(webhook.attempts())),
+            inbox.retryLater(webhook.id(), OffsetDateTime.now(java.time.ZoneOffset.UTC).plus(backoff.after(webhook.attempts())),
                     "not confirmed yet: " + after.status().wire());
             return;
         }
@@ -163,7 +163,7 @@ public final class Webhooks {
     public void failed(Exchange exchange) {
         InboxStore.StoredWebhook webhook = exchange.getProperty(STORED, InboxStore.StoredWebhook.class);
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        Duration wait = backoff.apply(webhook.attempts());
+        Duration wait = backoff.after(webhook.attempts());
         inbox.retryLater(webhook.id(), OffsetDateTime.now(java.time.ZoneOffset.UTC).plus(wait),
                 e == null ? "failed" : e.getMessage());
         LOG.warn("webhook {} of {} not confirmed yet (attempt {}), next try in {}: {}", webhook.dedupeKey(),

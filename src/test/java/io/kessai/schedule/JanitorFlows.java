@@ -242,7 +242,8 @@ abstract class JanitorFlows {
         assertThat(due).extracting(PaymentStore.DueCheck::paymentId)
                 .contains(open.text("paymentId"), authorized.text("paymentId"))
                 .doesNotContainAnyElementsOf(settled);
-        assertThat(due).extracting(d -> d.status().wire()).allMatch(OPEN::contains);
+        assertThat(due).extracting(d -> kessai.store().find(d.paymentId()).orElseThrow().status().wire())
+                .allMatch(OPEN::contains);
         try (Connection c = kessai.store().database().dataSource().getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM payments WHERE next_check_at IS NOT NULL"
                      + " AND status NOT IN ('pending', 'requires_action', 'authorized')");

@@ -1,5 +1,6 @@
 package io.kessai.provider.gmo;
 
+import io.kessai.provider.ProviderJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kessai.model.ErrorCode;
@@ -14,7 +15,6 @@ import io.kessai.provider.UpstreamCalls;
 import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
 
-import java.io.IOException;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +45,9 @@ public final class GmoAnswers {
             upstream.answered(exchange, PROVIDER, status, null, "answered");
             return;
         }
-        JsonNode problem = parseQuietly(body);
-        String title = problem == null ? null : text(problem, "title");
-        String detail = problem == null ? null : text(problem, "detail");
+        JsonNode problem = ProviderJson.parseOrNull(json, body);
+        String title = ProviderJson.text(problem, "title");
+        String detail = ProviderJson.text(problem, "detail");
         upstream.answered(exchange, PROVIDER, status, title, RETRYABLE.contains(status) ? "retryable" : "refused");
         if (RETRYABLE.contains(status) && !"maintenance".equals(title)) {
             throw new RetryableUpstreamAnswer(status, title);
@@ -92,15 +92,15 @@ public final class GmoAnswers {
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         JsonNode answer = parse(exchange.getMessage().getBody(String.class));
         JsonNode ref = answer.path("orderReference");
-        String gmoStatus = text(ref, "status");
+        String gmoStatus = ProviderJson.text(ref, "status");
         JsonNode errorInformation = answer.path("errorInformation");
-        boolean failedLast = errorInformation.isObject() && text(errorInformation, "title") != null;
+        boolean failedLast = errorInformation.isObject() && ProviderJson.text(errorInformation, "title") != null;
         PaymentStatus status = GmoStatusMap.toCanonical(gmoStatus, payment.status(), failedLast);
         if (status == null) {
             throw new KessaiException(ErrorCode.PROVIDER_ERROR, "GMO PG answered an unknown status " + gmoStatus);
         }
         ProviderOutcome outcome = ProviderOutcome.of(status, gmoStatus);
-        String accessId = text(ref, "accessId");
+        String accessId = ProviderJson.text(ref, "accessId");
         if (accessId != null) {
             outcome = outcome.withProviderRef(Map.of("id", accessId));
         }
@@ -108,10 +108,10 @@ public final class GmoAnswers {
         if (status == PaymentStatus.REQUIRES_ACTION && cash.isObject()) {
             outcome = outcome.withNextAction(payOffline(cash));
         } else if (status == PaymentStatus.REQUIRES_ACTION) {
-            String url = text(answer.path("redirectInformation"), "redirectUrl");
+            String url = ProviderJson.text(answer.path("redirectInformation"), "redirectUrl");
             outcome = outcome.withNextAction(url == null ? payment.nextAction() : NextAction.redirect(url));
         }
-        String deadline = text(cash, "paymentExpiryDateTime");
+        String deadline = ProviderJson.text(cash, "paymentExpiryDateTime");
         if (deadline != null) {
             outcome = outcome.withActionDeadline(OffsetDateTime.parse(deadline));
         }
@@ -119,10 +119,11 @@ public final class GmoAnswers {
             outcome = outcome.withCapturedAmount(payment.amount());
         }
         if (status == PaymentStatus.FAILED && failedLast) {
-            outcome = outcome.withError(PaymentError.of(error(402, text(errorInformation, "title"),
-                    text(errorInformation, "detail")).code(), text(errorInformation, "detail"), text(errorInformation, "title")));
+            String title = ProviderJson.text(errorInformation, "title");
+            String detail = ProviderJson.text(errorInformation, "detail");
+            outcome = outcome.withError(PaymentError.of(error(402, title, detail).code(), detail, title));
         }
-        String expiry = text(answer.path("creditResult"), "captureExpiryDateTime");
+        String expiry = ProviderJson.text(answer.path("creditResult"), "captureExpiryDateTime");
         if (expiry != null) {
             outcome = outcome.withCaptureExpiresAt(OffsetDateTime.parse(expiry));
         }
@@ -135,8 +136,8 @@ public final class GmoAnswers {
      */
     private NextAction payOffline(JsonNode cash) {
         Map<String, Object> details = new java.util.LinkedHashMap<>();
-        details.put("cashType", text(cash, "cashType"));
-        details.put("deadline", text(cash, "paymentExpiryDateTime"));
+        details.put("cashType", ProviderJson.text(cash, "cashType"));
+        details.put("deadline", ProviderJson.text(cash, "paymentExpiryDateTime"));
         for (String info : List.of("konbiniPaymentInformation", "pay-easyPaymentInformation", "bankTransferPaymentInformation")) {
             JsonNode n = cash.path(info);
             if (n.isObject()) {
@@ -147,26 +148,12 @@ public final class GmoAnswers {
     }
 
     private JsonNode parse(String body) {
-        JsonNode node = parseQuietly(body);
+        JsonNode node = ProviderJson.parseOrNull(json, body);
         if (node == null || !node.isObject()) {
             throw new KessaiException(ErrorCode.PROVIDER_ERROR, "GMO PG answered something that is not JSON");
         }
         return node;
     }
 
-    private JsonNode parseQuietly(String body) {
-        if (body == null || body.isBlank()) {
-            return null;
-        }
-        try {
-            return json.readTree(body);
-        } catch (IOException e) {
-            return null;
-        }
-    }
 
-    static String text(JsonNode node, String field) {
-        JsonNode v = node == null ? null : node.get(field);
-        return v == null || v.isNull() ? null : v.asText();
-    }
 }

@@ -1,5 +1,6 @@
 package io.kessai.provider.gmo;
 
+import io.kessai.provider.ProviderJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kessai.model.ErrorCode;
@@ -44,9 +45,9 @@ public final class GmoCallback {
         } catch (IllegalArgumentException | IOException e) {
             throw KessaiException.invalid("p", "format", "must be base64url-encoded JSON");
         }
-        String accessId = GmoAnswers.text(params, "accessId");
-        String event = GmoAnswers.text(params, "event");
-        String csrf = GmoAnswers.text(params, "csrfToken");
+        String accessId = ProviderJson.text(params, "accessId");
+        String event = ProviderJson.text(params, "event");
+        String csrf = ProviderJson.text(params, "csrfToken");
         if (accessId == null || event == null) {
             throw KessaiException.invalid("p", "required", "must carry accessId and event");
         }

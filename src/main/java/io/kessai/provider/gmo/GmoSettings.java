@@ -116,17 +116,15 @@ public record GmoSettings(
 
     /** The endpoint group whose in-flight limit a GMO path counts against. */
     public static String group(String path) {
-        if (path.startsWith("/order/")) {
-            return "gmo-pg/order" + path.substring("/order".length());
-        }
         return "gmo-pg" + path;
     }
 
-    public int limitOf(String group) {
-        if (group.startsWith("gmo-pg/order/")) {
+    /** GMO counts concurrent calls per endpoint: 10 for /order/*, 5 for /token and the payment endpoints. */
+    public int limitOf(String path) {
+        if (path.startsWith("/order/")) {
             return orderInFlight;
         }
-        if (group.equals("gmo-pg/token")) {
+        if (path.equals("/token")) {
             return tokenInFlight;
         }
         return paymentInFlight;

@@ -1,5 +1,6 @@
 package io.kessai.provider.gmo;
 
+import io.kessai.provider.ProviderJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kessai.store.PaymentRecord;
@@ -7,7 +8,6 @@ import io.kessai.store.PaymentStore;
 import io.kessai.webhook.WebhookRejected;
 import io.kessai.webhook.WebhookVerifier;
 
-import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -48,23 +48,15 @@ public final class GmoWebhookVerifier implements WebhookVerifier {
                 || allowedCidrs.stream().noneMatch(cidr -> contains(cidr, remoteAddress)))) {
             throw WebhookRejected.forged("the source address is not one GMO sends from");
         }
-        JsonNode node;
-        try {
-            node = json.readTree(body);
-        } catch (IOException e) {
-            throw WebhookRejected.malformed("the body is not JSON");
-        }
-        if (node == null || !node.isObject()) {
-            throw WebhookRejected.malformed("the body is not a JSON object");
-        }
-        String accessId = GmoAnswers.text(node, "accessId");
-        String event = GmoAnswers.text(node, "event");
+        JsonNode node = WebhookVerifier.jsonObject(json, body);
+        String accessId = ProviderJson.text(node, "accessId");
+        String event = ProviderJson.text(node, "event");
         if (accessId == null || !ACCESS_ID.matcher(accessId).matches() || event == null || event.isBlank()) {
             throw WebhookRejected.malformed("accessId (32 of [a-zA-Z0-9]) and event are required");
         }
         PaymentRecord payment = store.findByProviderRef("gmo-pg", accessId)
                 .orElseThrow(() -> WebhookRejected.forged("no payment has this accessId"));
-        String csrf = GmoAnswers.text(node, "csrfToken");
+        String csrf = ProviderJson.text(node, "csrfToken");
         if (csrf == null || payment.csrfToken() == null || !MessageDigest.isEqual(
                 csrf.getBytes(StandardCharsets.UTF_8), payment.csrfToken().getBytes(StandardCharsets.UTF_8))) {
             throw WebhookRejected.forged("csrfToken does not match the one Kessai sent with this payment");
@@ -75,11 +67,7 @@ public final class GmoWebhookVerifier implements WebhookVerifier {
     /** CASH_PAID says the customer paid. */
     @Override
     public boolean claimsFinalOutcome(String body) {
-        try {
-            return "CASH_PAID".equals(GmoAnswers.text(json.readTree(body), "event"));
-        } catch (IOException e) {
-            return false;
-        }
+        return "CASH_PAID".equals(ProviderJson.text(ProviderJson.parseOrNull(json, body), "event"));
     }
 
     static boolean contains(String cidr, String address) {

@@ -1,5 +1,6 @@
 package io.kessai.provider.japanpayment;
 
+import io.kessai.provider.ProviderJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kessai.model.ErrorCode;
@@ -14,7 +15,6 @@ import io.kessai.provider.UpstreamCalls;
 import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,8 +44,8 @@ public final class JapanPaymentAnswers {
         int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         String body = exchange.getMessage().getBody(String.class);
         exchange.getMessage().setBody(body);
-        JsonNode answer = parseQuietly(body);
-        String error = answer == null ? null : text(answer, "error");
+        JsonNode answer = ProviderJson.parseOrNull(json, body);
+        String error = ProviderJson.text(answer, "error");
         upstream.answered(exchange, PROVIDER, status, error, status == 200 ? "answered" : "refused");
         if (status >= 500) {
             // No idempotency key here: whether the order was created is unknown until a query says.
@@ -65,7 +65,7 @@ public final class JapanPaymentAnswers {
     /** The apply answer: requires_action with the payUrl (e-wallets) or the offline payment details. */
     public ProviderOutcome applied(Exchange exchange) {
         JsonNode answer = parse(exchange);
-        if (!"1".equals(text(answer, "status")) || !OK.equals(text(answer, "error"))) {
+        if (!"1".equals(ProviderJson.text(answer, "status")) || !OK.equals(ProviderJson.text(answer, "error"))) {
             return refused(answer);
         }
         JsonNode data = verified(answer);
@@ -73,19 +73,19 @@ public final class JapanPaymentAnswers {
         JapanPaymentMethods.Method method = JapanPaymentMethods.of(order);
         NextAction action;
         if ("EWALLET".equals(method.payType())) {
-            action = NextAction.redirect(text(data, "payUrl"));
+            action = NextAction.redirect(ProviderJson.text(data, "payUrl"));
         } else {
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("inBankCode", method.inBankCode());
             for (String f : List.of("payUrl", "bankCode", "bankNo", "qrCode")) {
-                if (text(data, f) != null) {
-                    details.put(f, text(data, f));
+                if (ProviderJson.text(data, f) != null) {
+                    details.put(f, ProviderJson.text(data, f));
                 }
             }
             action = NextAction.payOffline(details);
         }
         return ProviderOutcome.of(PaymentStatus.REQUIRES_ACTION, "applied")
-                .withProviderRef(Map.of("id", text(data, "orderNo")))
+                .withProviderRef(Map.of("id", ProviderJson.text(data, "orderNo")))
                 .withNextAction(action);
     }
 
@@ -93,15 +93,15 @@ public final class JapanPaymentAnswers {
     public ProviderOutcome queried(Exchange exchange) {
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         JsonNode answer = parse(exchange);
-        if (!"1".equals(text(answer, "status")) || !OK.equals(text(answer, "error"))) {
-            throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment query failed: " + text(answer, "msg"),
-                    List.of(), text(answer, "error"), null);
+        if (!"1".equals(ProviderJson.text(answer, "status")) || !OK.equals(ProviderJson.text(answer, "error"))) {
+            throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment query failed: " + ProviderJson.text(answer, "msg"),
+                    List.of(), ProviderJson.text(answer, "error"), null);
         }
         JsonNode data = verified(answer);
         int status = data.path("status").asInt(Integer.MIN_VALUE);
         Map<String, String> ref = new LinkedHashMap<>();
-        if (text(data, "orderNo") != null) {
-            ref.put("id", text(data, "orderNo"));
+        if (ProviderJson.text(data, "orderNo") != null) {
+            ref.put("id", ProviderJson.text(data, "orderNo"));
         }
         return switch (status) {
             case 0, 1 -> ProviderOutcome.of(PaymentStatus.REQUIRES_ACTION, String.valueOf(status))
@@ -110,28 +110,28 @@ public final class JapanPaymentAnswers {
             case 2 -> {
                 // What was received, the provider's fee, and when it was paid (Japan time), as the provider says.
                 for (String f : List.of("actualAmount", "fee", "payTime")) {
-                    if (text(data, f) != null) {
-                        ref.put(f, text(data, f));
+                    if (ProviderJson.text(data, f) != null) {
+                        ref.put(f, ProviderJson.text(data, f));
                     }
                 }
-                String actual = text(data, "actualAmount");
+                String actual = ProviderJson.text(data, "actualAmount");
                 yield ProviderOutcome.of(PaymentStatus.CAPTURED, "2").withProviderRef(ref)
                         .withCapturedAmount(actual == null ? payment.amount() : new BigDecimal(actual));
             }
             case 3 -> ProviderOutcome.of(PaymentStatus.FAILED, "3").withProviderRef(ref)
                     .withError(PaymentError.of(ErrorCode.PAYMENT_FAILED,
-                            text(data, "errorMsg") == null ? "the collection failed" : text(data, "errorMsg"), "3"));
+                            ProviderJson.text(data, "errorMsg") == null ? "the collection failed" : ProviderJson.text(data, "errorMsg"), "3"));
             default -> throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment answered an unknown status " + status);
         };
     }
 
     private ProviderOutcome refused(JsonNode answer) {
-        String error = text(answer, "error");
-        String msg = text(answer, "msg");
+        String error = ProviderJson.text(answer, "error");
+        String msg = ProviderJson.text(answer, "msg");
         // The document lists no error codes; a refused signature is recognised by its message.
         boolean signature = msg != null && msg.toLowerCase(java.util.Locale.ROOT).contains("signature");
         ErrorCode code = signature ? ErrorCode.PROVIDER_AUTH_FAILED : ErrorCode.PAYMENT_FAILED;
-        return new ProviderOutcome(PaymentStatus.FAILED, text(answer, "status"), Map.of(), null,
+        return new ProviderOutcome(PaymentStatus.FAILED, ProviderJson.text(answer, "status"), Map.of(), null,
                 PaymentError.of(code, msg == null || msg.isBlank() ? "japan-payment refused the collection" : msg, error),
                 null, null, null);
     }
@@ -159,23 +159,12 @@ public final class JapanPaymentAnswers {
     }
 
     private JsonNode parse(Exchange exchange) {
-        JsonNode node = parseQuietly(exchange.getMessage().getBody(String.class));
+        JsonNode node = ProviderJson.parseOrNull(json, exchange.getMessage().getBody(String.class));
         if (node == null || !node.isObject()) {
             throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment answered something that is not JSON");
         }
         return node;
     }
 
-    private JsonNode parseQuietly(String body) {
-        try {
-            return body == null || body.isBlank() ? null : json.readTree(body);
-        } catch (IOException e) {
-            return null;
-        }
-    }
 
-    static String text(JsonNode node, String field) {
-        JsonNode v = node == null ? null : node.get(field);
-        return v == null || v.isNull() ? null : v.asText();
-    }
 }

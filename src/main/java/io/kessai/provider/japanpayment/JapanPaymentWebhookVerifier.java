@@ -1,11 +1,11 @@
 package io.kessai.provider.japanpayment;
 
+import io.kessai.provider.ProviderJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kessai.webhook.WebhookRejected;
 import io.kessai.webhook.WebhookVerifier;
 
-import java.io.IOException;
 import java.util.Map;
 
 /**
@@ -29,21 +29,13 @@ public final class JapanPaymentWebhookVerifier implements WebhookVerifier {
 
     @Override
     public Verified verify(byte[] body, Map<String, Object> headers, String remoteAddress) {
-        JsonNode node;
-        try {
-            node = json.readTree(body);
-        } catch (IOException e) {
-            throw WebhookRejected.malformed("the body is not JSON");
-        }
-        if (node == null || !node.isObject()) {
-            throw WebhookRejected.malformed("the body is not a JSON object");
-        }
+        JsonNode node = WebhookVerifier.jsonObject(json, body);
         if (!settings.signature().verify(node, settings.providerPublicKey())) {
             throw WebhookRejected.forged("the sign does not verify with japan-payment's public key");
         }
-        String orderNo = JapanPaymentAnswers.text(node, "orderNo");
-        String orderId = JapanPaymentAnswers.text(node, "orderId");
-        String status = JapanPaymentAnswers.text(node, "status");
+        String orderNo = ProviderJson.text(node, "orderNo");
+        String orderId = ProviderJson.text(node, "orderId");
+        String status = ProviderJson.text(node, "status");
         if (orderNo == null || orderId == null || status == null) {
             throw WebhookRejected.malformed("orderId, orderNo and status are required");
         }
@@ -53,11 +45,7 @@ public final class JapanPaymentWebhookVerifier implements WebhookVerifier {
     /** Status 2 (success) and 3 (failure) are final. */
     @Override
     public boolean claimsFinalOutcome(String body) {
-        try {
-            String status = JapanPaymentAnswers.text(json.readTree(body), "status");
-            return "2".equals(status) || "3".equals(status);
-        } catch (IOException e) {
-            return false;
-        }
+        String status = ProviderJson.text(ProviderJson.parseOrNull(json, body), "status");
+        return "2".equals(status) || "3".equals(status);
     }
 }

@@ -77,6 +77,25 @@ final class GmoPayments {
     enum Outcome { APPROVE, DECLINE, INSUFFICIENT, LIMIT }
 
     /** Behaviour selected by keywords in the card token or member ID. */
+    /** A new order with its identifiers and the request's order fields (the caller holds {@code lock}). */
+    private Order newOrder(String orderId, String amount, JsonNode orderNode) {
+        Instant t = now();
+        Order o = new Order();
+        o.accessId = randomHex();
+        o.accessPass = randomHex();
+        o.orderId = orderId;
+        o.amount = amount;
+        o.clientFields = orderNode.get("clientFields") instanceof ObjectNode cf && !cf.isEmpty() ? cf : null;
+        o.created = t;
+        o.updated = t;
+        return o;
+    }
+
+    private void register(Order o) {
+        byOrderId.put(o.orderId, o);
+        byAccessId.put(o.accessId, o);
+    }
+
     record Behaviour(Outcome outcome, boolean tds, boolean slow, boolean flaky) {
         static Behaviour of(String keyText) {
             String k = keyText == null ? "" : keyText.toLowerCase(Locale.ROOT);
@@ -272,22 +291,13 @@ final class GmoPayments {
                     return Answer.problem(GmoProblem.badGateway());
                 }
             }
-            Instant t = now();
-            Order o = new Order();
-            o.accessId = randomHex();
-            o.accessPass = randomHex();
-            o.orderId = orderId;
-            o.amount = amount;
-            o.clientFields = orderNode.get("clientFields") instanceof ObjectNode cf && !cf.isEmpty() ? cf : null;
-            o.created = t;
-            o.updated = t;
+            Order o = newOrder(orderId, amount, orderNode);
             o.card = card;
             o.outcome = behaviour.outcome();
             o.authorizationMode = mode;
             o.useTds2 = tdsRequired;
             o.useFraudDetection = useFraud;
-            byOrderId.put(orderId, o);
-            byAccessId.put(o.accessId, o);
+            register(o);
 
             if (tdsRequired) {
                 o.tds = true;
@@ -563,22 +573,13 @@ final class GmoPayments {
             if (byOrderId.containsKey(orderId)) {
                 throw GmoProblem.invalidRequest("The order ID has already been used.");
             }
-            Instant t = now();
-            Order o = new Order();
-            o.accessId = randomHex();
-            o.accessPass = randomHex();
-            o.orderId = orderId;
-            o.amount = amount;
-            o.clientFields = orderNode.get("clientFields") instanceof ObjectNode cf && !cf.isEmpty() ? cf : null;
-            o.created = t;
-            o.updated = t;
+            Order o = newOrder(orderId, amount, orderNode);
             o.cash = true;
             o.cashType = cashType;
             o.konbiniCode = konbiniCode;
             o.webhookUrl = merchant.hasNonNull("webhookUrl") ? merchant.get("webhookUrl").asText() : null;
             o.csrfToken = merchant.hasNonNull("csrfToken") ? merchant.get("csrfToken").asText() : null;
-            byOrderId.put(orderId, o);
-            byAccessId.put(o.accessId, o);
+            register(o);
             if (decline) {
                 o.status = "UNPROCESSED";
                 o.error = GmoProblem.cashProcessingFailure();
