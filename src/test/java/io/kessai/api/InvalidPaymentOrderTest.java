@@ -8,11 +8,8 @@ import io.kessai.support.KessaiInstance;
 import io.kessai.support.KessaiInstance.Answer;
 import io.kessai.support.Orders;
 import io.kessai.support.TestDatabases;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -36,7 +33,6 @@ class InvalidPaymentOrderTest {
     private static final String PROBLEM_JSON = "application/problem+json";
 
     private KessaiInstance kessai;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     void start() {
@@ -112,16 +108,7 @@ class InvalidPaymentOrderTest {
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
-        try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(null),
-                    r.headers().firstValue("Location").orElse(null));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return kessai.send(b.build());
     }
 
     private String authorizedPayment() {

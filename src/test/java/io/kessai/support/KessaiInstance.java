@@ -148,7 +148,8 @@ public final class KessaiInstance implements AutoCloseable {
         return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
-    private Answer send(HttpRequest request) {
+    /** Sends any request to Kessai (for tests that need headers the helpers above do not set). */
+    public Answer send(HttpRequest request) {
         try {
             HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
             return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(null),
