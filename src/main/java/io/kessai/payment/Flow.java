@@ -24,6 +24,10 @@ public final class Flow {
     public static final String UPSTREAM_BODY = "kessaiUpstreamBody";
     public static final String UPSTREAM_GROUP = "kessaiUpstreamGroup";
     public static final String UPSTREAM_STARTED = "kessaiUpstreamStarted";
+    /** The provider id the upstream-call template is calling (set by the template from its parameter). */
+    public static final String UPSTREAM_PROVIDER = "kessaiUpstreamProvider";
+    /** Set when the flow asks the provider about an operation already sent (inquiry) instead of sending it. */
+    public static final String RECONCILE = "kessaiReconcile";
 
     /** Header naming the payment of capture, cancel and refund (the API's path parameter). */
     public static final String PAYMENT_ID_HEADER = "paymentId";

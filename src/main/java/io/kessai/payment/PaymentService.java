@@ -13,6 +13,7 @@ import io.kessai.model.PaymentResult;
 import io.kessai.model.PaymentStatus;
 import io.kessai.model.ProviderOutcome;
 import io.kessai.provider.PaymentProvider;
+import io.kessai.provider.NotAtProvider;
 import io.kessai.provider.Providers;
 import io.kessai.provider.UpstreamFailures;
 import io.kessai.store.PaymentRecord;
@@ -44,6 +45,10 @@ import java.util.regex.Pattern;
 public final class PaymentService {
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final String LOCKED = "kessaiLockedKey";
+    /** The status a capture, cancel or refund moves the payment to. */
+    private static final String TARGET = "kessaiTargetStatus";
+    /** The providerCode of the provider's "no such payment" answer to a reconciling inquiry. */
+    private static final String NOT_AT_PROVIDER = "kessaiNotAtProvider";
 
     private final PaymentStore store;
     private final Providers providers;
@@ -53,9 +58,12 @@ public final class PaymentService {
     private final ObjectMapper canonicalJson;
     private final KeyLocks locks;
     private final ZoneId zone;
+    private final Reconciliation reconciliation;
+    private final JanitorSchedule janitor;
 
     public PaymentService(PaymentStore store, Providers providers, PaymentOrderReader reader, StateMachine stateMachine,
-                          ObjectMapper json, KeyLocks locks, ZoneId zone) {
+                          ObjectMapper json, KeyLocks locks, ZoneId zone, Reconciliation reconciliation,
+                          JanitorSchedule janitor) {
         this.store = store;
         this.providers = providers;
         this.reader = reader;
@@ -64,6 +72,8 @@ public final class PaymentService {
         this.canonicalJson = json.copy().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
         this.locks = locks;
         this.zone = zone;
+        this.reconciliation = reconciliation;
+        this.janitor = janitor;
     }
 
     // ---- POST /payments, direct:kessai-pay ------------------------------------------------------
@@ -122,19 +132,31 @@ public final class PaymentService {
                         "orderId " + order.orderId() + " was already used with a different request");
             }
         }
+        PaymentStore.Operation charge = null;
         if (existing == null) {
-            existing = create(order, provider, hash, idempotencyKey);
-            exchange.setProperty(Flow.REPLAY_HEADER, false);
-        } else {
-            exchange.setProperty(Flow.REPLAY_HEADER, true);
+            Created created = create(order, provider, hash, idempotencyKey);
+            existing = created.payment();
+            charge = created.charge();
         }
+        exchange.setProperty(Flow.REPLAY_HEADER, charge == null);
         exchange.setProperty(Flow.PAYMENT, existing);
-        // A new payment, or one whose earlier charge got no answer, is (re)sent with the same upstream key.
-        boolean callUpstream = existing.status() == PaymentStatus.PENDING;
-        exchange.setProperty(Flow.CALL_UPSTREAM, callUpstream);
-        if (callUpstream) {
-            exchange.setProperty(Flow.OPERATION, store.beginOperation(existing.paymentId(), "charge", existing.amount()));
+        if (charge != null) {
+            // A new payment: its charge operation (and upstream key) committed with it; send it now.
+            exchange.setProperty(Flow.CALL_UPSTREAM, true);
+            exchange.setProperty(Flow.OPERATION, charge);
+        } else if (existing.status() == PaymentStatus.PENDING) {
+            // Its charge was sent before and its outcome is not known here: ask the provider, never send again.
+            reconcile(exchange, existing);
+        } else {
+            exchange.setProperty(Flow.CALL_UPSTREAM, false);
         }
+    }
+
+    /** The flow asks the provider (inquiry) about the payment's open operation instead of sending anything. */
+    private void reconcile(Exchange exchange, PaymentRecord payment) {
+        exchange.setProperty(Flow.CALL_UPSTREAM, true);
+        exchange.setProperty(Flow.RECONCILE, true);
+        exchange.removeProperty(Flow.OPERATION);
     }
 
     private void checkCapabilities(PaymentOrder order, PaymentProvider provider) {
@@ -150,33 +172,57 @@ public final class PaymentService {
         }
     }
 
-    private PaymentRecord create(PaymentOrder order, PaymentProvider provider, String hash, String idempotencyKey) {
+    private record Created(PaymentRecord payment, PaymentStore.Operation charge) {
+    }
+
+    /**
+     * Stores the new payment with its key, its first event, its janitor schedule and its charge operation in
+     * one transaction. The stored order carries no card token: the charge is sent from the request in memory.
+     */
+    private Created create(PaymentOrder order, PaymentProvider provider, String hash, String idempotencyKey) {
         var now = store.now();
         PaymentRecord record = new PaymentRecord("pay_" + UlidCreator.getMonotonicUlid(), order.orderId(), provider.id(),
                 PaymentStatus.PENDING, order.amountValue(), order.currency(), BigDecimal.ZERO, BigDecimal.ZERO,
                 order.capture().mode(), order.capture().at(), null, null, Map.of(), null, null,
-                UUID.randomUUID().toString(), hash, write(order), now, now);
+                UUID.randomUUID().toString(), hash, stateMachine.withoutCardToken(write(order)), now, now);
         try {
-            store.insert(record, idempotencyKey, "api", stateMachine.created(record), stateMachine.schedule(record, null));
-            return record;
+            PaymentStore.Operation charge = store.insert(record, idempotencyKey, "api", stateMachine.created(record),
+                    stateMachine.schedule(record, null), "charge");
+            return new Created(record, charge);
         } catch (StoreException e) {
             if (!e.isUniqueViolation()) {
                 throw e;
             }
             // Another Kessai node stored this order first: answer what it stored.
-            return store.findByOrderId(order.orderId())
+            return new Created(store.findByOrderId(order.orderId())
                     .filter(p -> p.requestHash().equals(hash))
                     .orElseThrow(() -> new KessaiException(ErrorCode.IDEMPOTENCY_CONFLICT,
-                            "orderId " + order.orderId() + " was already used with a different request"));
+                            "orderId " + order.orderId() + " was already used with a different request")), null);
         }
     }
 
-    /** The provider route failed: a decline or a known failure fails the payment, no answer leaves it pending. */
+    /**
+     * The provider route failed. Sending a charge: a refusal or a failure that surely did nothing fails the
+     * payment; an unknown outcome leaves it pending (504, reconciled). Asking about an open payment: it stays
+     * as it is unless the provider says it never got the charge and the in-flight grace has passed.
+     */
     public ProviderOutcome chargeFailed(Exchange exchange) {
         KessaiException k = UpstreamFailures.toKessai(caught(exchange), exchange.getProperty(Flow.PROVIDER, String.class));
+        if (exchange.getProperty(Flow.RECONCILE, false, Boolean.class)) {
+            if (k instanceof NotAtProvider) {
+                exchange.setProperty(NOT_AT_PROVIDER, k.providerCode());
+            }
+            return stillUnknown(k);
+        }
         PaymentError error = PaymentError.of(k.code(), k.getMessage(), k.providerCode());
         PaymentStatus status = k.outcomeUnknown() ? PaymentStatus.PENDING : PaymentStatus.FAILED;
         return new ProviderOutcome(status, null, Map.of(), null, error, null, null, null);
+    }
+
+    private static ProviderOutcome stillUnknown(KessaiException why) {
+        return new ProviderOutcome(PaymentStatus.PENDING, null, Map.of(), null,
+                PaymentError.of(ErrorCode.PROVIDER_TIMEOUT, "the outcome at the provider is not known yet ("
+                        + why.getMessage() + "); the payment is reconciled", why.providerCode()), null, null, null);
     }
 
     /**
@@ -185,14 +231,28 @@ public final class PaymentService {
      */
     public PaymentRecord apply(Exchange exchange) {
         ProviderOutcome outcome = exchange.getMessage().getBody(ProviderOutcome.class);
-        PaymentStore.Operation op = exchange.getProperty(Flow.OPERATION, PaymentStore.Operation.class);
-        boolean unknown = outcome.status() == PaymentStatus.PENDING && outcome.error() != null;
-        if (op != null) {
-            store.finishOperation(op, unknown ? "unknown" : "done");
-        }
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         io.kessai.events.Notice notice = exchange.getProperty(Flow.NOTICE, io.kessai.events.Notice.class);
-        return stateMachine.apply(payment.paymentId(), outcome, notice != null ? notice : io.kessai.events.Notice.of(source(exchange)));
+        notice = notice != null ? notice : io.kessai.events.Notice.of(source(exchange));
+        if (exchange.getProperty(Flow.RECONCILE, false, Boolean.class)) {
+            PaymentRecord after = outcome.status() == PaymentStatus.PENDING && outcome.error() != null
+                    && payment.status() != PaymentStatus.PENDING
+                    ? store.find(payment.paymentId()).orElseThrow()
+                    : stateMachine.apply(payment.paymentId(), outcome, notice);
+            return reconciliation.settle(after, exchange.getProperty(NOT_AT_PROVIDER, String.class), notice).payment();
+        }
+        PaymentStore.Operation op = exchange.getProperty(Flow.OPERATION, PaymentStore.Operation.class);
+        return stateMachine.apply(payment.paymentId(), outcome, notice, op == null ? null : settlement(op, outcome, payment));
+    }
+
+    /** How the operation that produced this outcome ends: done, failed, or unknown (checked again soon). */
+    private PaymentStore.Settlement settlement(PaymentStore.Operation op, ProviderOutcome outcome, PaymentRecord payment) {
+        boolean unknown = outcome.error() != null && outcome.error().errorCode() == ErrorCode.PROVIDER_TIMEOUT;
+        if (unknown) {
+            return new PaymentStore.Settlement(op.operationId(), "unknown", outcome.error().message(),
+                    store.now().plus(janitor.delay(payment.provider(), 0)));
+        }
+        return new PaymentStore.Settlement(op.operationId(), outcome.status() == PaymentStatus.FAILED ? "failed" : "done");
     }
 
     /** The answer of POST /payments: the PaymentResult, or the problem of a failed or unresolved payment. */
@@ -263,6 +323,12 @@ public final class PaymentService {
         exchange.setProperty(Flow.PAYMENT, current);
         exchange.setProperty(Flow.PROVIDER, current.provider());
         exchange.setProperty(Flow.AMOUNT, amount);
+        exchange.setProperty(TARGET, to);
+        if (!store.openOperations(current.paymentId()).isEmpty()) {
+            // An earlier operation's outcome is not known: ask the provider first, never start another.
+            reconcile(exchange, current);
+            return;
+        }
         if (current.status() == to) {
             // Asked again after it already happened: answer the current state, call nothing.
             exchange.setProperty(Flow.CALL_UPSTREAM, false);
@@ -320,25 +386,46 @@ public final class PaymentService {
         return amount;
     }
 
-    /** A capture, cancel or refund failed upstream: the payment keeps its status; the caller gets the error. */
+    /**
+     * A capture, cancel or refund failed upstream: the payment keeps its status and the caller gets the error.
+     * The operation ends failed, or unknown (the janitor asks soon); asking about an earlier one changes nothing.
+     */
     public void operationFailed(Exchange exchange) {
         KessaiException k = UpstreamFailures.toKessai(caught(exchange), exchange.getProperty(Flow.PROVIDER, String.class));
+        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        if (exchange.getProperty(Flow.RECONCILE, false, Boolean.class)) {
+            throw stillOpen(payment, k);
+        }
         PaymentStore.Operation op = exchange.getProperty(Flow.OPERATION, PaymentStore.Operation.class);
         if (op != null) {
-            store.finishOperation(op, k.code() == ErrorCode.PROVIDER_TIMEOUT ? "unknown" : "failed");
+            store.settleOperation(k.outcomeUnknown()
+                    ? new PaymentStore.Settlement(op.operationId(), "unknown", k.getMessage(),
+                    store.now().plus(janitor.delay(payment.provider(), 0)))
+                    : new PaymentStore.Settlement(op.operationId(), "failed", k.getMessage(), null));
         }
-        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         throw k.forPayment(payment.paymentId());
     }
 
-    /** The answer of capture, cancel, refund and GET: the current PaymentResult. */
+    /** The answer of capture, cancel and refund: the current PaymentResult, or 504 while an earlier outcome is open. */
     public PaymentResult current(Exchange exchange) {
         PaymentRecord payment = exchange.getMessage().getBody(PaymentRecord.class);
         if (payment == null) {
             payment = store.find(exchange.getProperty(Flow.PAYMENT, PaymentRecord.class).paymentId()).orElseThrow();
         }
+        PaymentStatus target = exchange.getProperty(TARGET, PaymentStatus.class);
+        if (exchange.getProperty(Flow.RECONCILE, false, Boolean.class) && payment.status() != target
+                && !store.openOperations(payment.paymentId()).isEmpty()) {
+            throw stillOpen(payment, null);
+        }
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         return result(payment);
+    }
+
+    private KessaiException stillOpen(PaymentRecord payment, KessaiException why) {
+        return new KessaiException(ErrorCode.PROVIDER_TIMEOUT, "the outcome of an earlier operation on this payment is"
+                + " not known yet" + (why == null ? "" : " (" + why.getMessage() + ")")
+                + "; it is reconciled with the provider before anything else is sent", List.of(),
+                why == null ? null : why.providerCode(), payment.paymentId());
     }
 
     // ---- GET ---------------------------------------------------------------------------------

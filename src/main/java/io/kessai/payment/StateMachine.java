@@ -43,40 +43,50 @@ public final class StateMachine {
      * not applied and nothing else changes.
      */
     public PaymentRecord apply(String paymentId, ProviderOutcome outcome, Notice notice) {
+        return apply(paymentId, outcome, notice, null);
+    }
+
+    /**
+     * As {@link #apply(String, ProviderOutcome, Notice)}, settling the upstream operation that produced the
+     * outcome in the same transaction: the operation's end, the status change and its event commit together.
+     */
+    public PaymentRecord apply(String paymentId, ProviderOutcome outcome, Notice notice, PaymentStore.Settlement settle) {
+        return store.update(paymentId, current -> decide(current, outcome, notice).settling(settle));
+    }
+
+    private PaymentStore.Changed<PaymentRecord> decide(PaymentRecord current, ProviderOutcome outcome, Notice notice) {
         String source = notice.source();
-        return store.update(paymentId, current -> {
-            PaymentStatus target = outcome.status();
-            if (target == null) {
-                return new PaymentStore.Changed<>(null, null, current);
-            }
-            Map<String, String> ref = new HashMap<>(current.providerRef() == null ? Map.of() : current.providerRef());
-            ref.putAll(outcome.providerRef());
-            if (target == current.status()) {
-                // Same status again: keep what is new about it (reference, redirect, expiry, timeout error).
-                PaymentRecord same = current.with(current.status(), current.capturedAmount(), current.refundedAmount(),
-                        orElse(outcome.captureExpiresAt(), current.captureExpiresAt()),
-                        orElse(outcome.nextAction(), current.nextAction()), ref,
-                        orElse(outcome.providerStatus(), current.providerStatus()),
-                        outcome.error() != null ? outcome.error() : current.error(), current.orderJson(), store.now());
-                return new PaymentStore.Changed<>(same, null, same);
-            }
-            if (!current.status().canMoveTo(target)) {
-                return new PaymentStore.Changed<>(null,
-                        new PaymentStore.Transition(target, false, source, outcome.providerStatus()), current);
-            }
-            BigDecimal captured = orElse(outcome.capturedAmount(), current.capturedAmount());
-            BigDecimal refunded = target == PaymentStatus.REFUNDED ? captured : current.refundedAmount();
-            PaymentError error = target == PaymentStatus.FAILED || target == PaymentStatus.PENDING ? outcome.error() : null;
-            PaymentRecord next = current.with(target, captured, refunded,
+        PaymentStatus target = outcome.status();
+        if (target == null) {
+            return new PaymentStore.Changed<>(null, null, current);
+        }
+        Map<String, String> ref = new HashMap<>(current.providerRef() == null ? Map.of() : current.providerRef());
+        ref.putAll(outcome.providerRef());
+        if (target == current.status()) {
+            // Same status again: keep what is new about it (reference, redirect, expiry, timeout error).
+            PaymentRecord same = current.with(current.status(), current.capturedAmount(), current.refundedAmount(),
                     orElse(outcome.captureExpiresAt(), current.captureExpiresAt()),
-                    target == PaymentStatus.REQUIRES_ACTION ? orElse(outcome.nextAction(), current.nextAction()) : null,
-                    ref, outcome.providerStatus(), error,
-                    target == PaymentStatus.PENDING ? current.orderJson() : withoutCardToken(current.orderJson()),
-                    store.now());
-            return new PaymentStore.Changed<>(next,
-                    new PaymentStore.Transition(target, true, source, outcome.providerStatus()), next,
-                    events.paymentChanged(next, notice, store.now()), schedule(next, outcome));
-        });
+                    orElse(outcome.nextAction(), current.nextAction()), ref,
+                    orElse(outcome.providerStatus(), current.providerStatus()),
+                    outcome.error() != null ? outcome.error() : current.error(), current.orderJson(), store.now());
+            return new PaymentStore.Changed<>(same, null, same);
+        }
+        if (!current.status().canMoveTo(target)) {
+            return new PaymentStore.Changed<>(null,
+                    new PaymentStore.Transition(target, false, source, outcome.providerStatus()), current);
+        }
+        BigDecimal captured = orElse(outcome.capturedAmount(), current.capturedAmount());
+        BigDecimal refunded = target == PaymentStatus.REFUNDED ? captured : current.refundedAmount();
+        PaymentError error = target == PaymentStatus.FAILED || target == PaymentStatus.PENDING ? outcome.error() : null;
+        PaymentRecord next = current.with(target, captured, refunded,
+                orElse(outcome.captureExpiresAt(), current.captureExpiresAt()),
+                target == PaymentStatus.REQUIRES_ACTION ? orElse(outcome.nextAction(), current.nextAction()) : null,
+                ref, outcome.providerStatus(), error,
+                withoutCardToken(current.orderJson()),
+                store.now());
+        return new PaymentStore.Changed<>(next,
+                new PaymentStore.Transition(target, true, source, outcome.providerStatus()), next,
+                events.paymentChanged(next, notice, store.now()), schedule(next, outcome));
     }
 
     /** The first event and janitor schedule of a payment that was just created. */
@@ -98,10 +108,10 @@ public final class StateMachine {
     }
 
     /**
-     * The card token is kept only while the charge may have to be sent again with it (outcome unknown);
-     * once the provider has answered, the stored order no longer carries it.
+     * The stored order never carries a card token: a charge is sent once, from the request in memory, and
+     * an operation whose answer was lost is only ever asked about, never sent again from the store.
      */
-    private String withoutCardToken(String orderJson) {
+    public String withoutCardToken(String orderJson) {
         try {
             ObjectNode node = (ObjectNode) json.readTree(orderJson);
             if (node.path("method").has("token")) {

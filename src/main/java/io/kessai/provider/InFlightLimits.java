@@ -37,11 +37,17 @@ public final class InFlightLimits {
     }
 
     public void acquire(String group) {
+        acquire(group, queueTimeout);
+    }
+
+    /** As {@link #acquire(String)}, waiting at most {@code maxWait} (and never longer than the queue timeout). */
+    public void acquire(String group, Duration maxWait) {
         Semaphore semaphore = permits.computeIfAbsent(group, g -> new Semaphore(limitOf(g), true));
+        long wait = Math.min(queueTimeout.toMillis(), maxWait.toMillis());
         try {
-            if (!semaphore.tryAcquire(queueTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!semaphore.tryAcquire(wait, TimeUnit.MILLISECONDS)) {
                 throw new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE,
-                        "too many calls in flight to " + group + "; none finished within " + queueTimeout.toMillis() + " ms");
+                        "too many calls in flight to " + group + "; none finished within " + wait + " ms; nothing was sent");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

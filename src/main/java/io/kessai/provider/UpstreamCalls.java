@@ -1,22 +1,72 @@
 package io.kessai.provider;
 
+import io.kessai.model.ErrorCode;
+import io.kessai.model.KessaiException;
 import io.kessai.payment.Flow;
 import io.kessai.store.PaymentRecord;
 import io.kessai.store.PaymentStore;
 import io.kessai.store.UpstreamAttempt;
 import org.apache.camel.Exchange;
 
+import java.time.Duration;
+
 /**
- * The provider-neutral steps around one HTTP attempt: prepare a clean message (no header of the caller
- * ever reaches a provider), and write each attempt to the audit trail without secrets or card data.
+ * The steps of the upstream-call template ({@code routes/upstream.camel.yaml}), the same for every provider:
+ * a deadline for the API request, an in-flight permit per endpoint group, a clean message carrying the
+ * operation's one upstream key, a record of every attempt (status, provider code, latency; never a secret),
+ * and the retry decision. What a failure means for the money is decided by {@link UpstreamFailures}.
  */
 public final class UpstreamCalls {
-    private final PaymentStore store;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamCalls.class);
+    static final String ATTEMPTS = "kessaiUpstreamAttempts";
+    static final String DEADLINE = "kessaiUpstreamDeadline";
+    static final String PERMIT = "kessaiUpstreamPermit";
+    /** Whether the template's loop sends again, and after how many milliseconds. */
+    static final String AGAIN = "kessaiUpstreamAgain";
+    static final String DELAY = "kessaiUpstreamDelay";
 
-    public UpstreamCalls(PaymentStore store) {
+    private final PaymentStore store;
+    private final InFlightLimits inFlight;
+    private final UpstreamPolicy.Registry policies;
+
+    public UpstreamCalls(PaymentStore store, InFlightLimits inFlight, UpstreamPolicy.Registry policies) {
         this.store = store;
+        this.inFlight = inFlight;
+        this.policies = policies;
     }
 
+    /** Starts one upstream operation: the request's deadline is set by its first operation and kept. */
+    public void begin(Exchange exchange) {
+        UpstreamPolicy policy = policies.of(provider(exchange));
+        if (exchange.getProperty(DEADLINE) == null) {
+            exchange.setProperty(DEADLINE, System.nanoTime() + policy.deadline().toNanos());
+        }
+        exchange.setProperty(ATTEMPTS, 0);
+        exchange.setProperty(AGAIN, true);
+        exchange.setProperty(DELAY, 0L);
+    }
+
+    /** Takes an in-flight permit of the endpoint group, waiting no longer than the deadline allows. */
+    public void acquire(Exchange exchange) {
+        exchange.setProperty(AGAIN, false);
+        exchange.setProperty(DELAY, 0L);
+        exchange.setProperty(ATTEMPTS, exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1);
+        UpstreamPolicy policy = policies.of(provider(exchange));
+        Duration wait = remaining(exchange).minus(policy.attemptBudget());
+        String group = exchange.getProperty(Flow.UPSTREAM_GROUP, String.class);
+        inFlight.acquire(group, wait.isNegative() ? Duration.ZERO : wait);
+        exchange.setProperty(PERMIT, group);
+    }
+
+    public void release(Exchange exchange) {
+        String group = exchange.getProperty(PERMIT, String.class);
+        if (group != null) {
+            exchange.removeProperty(PERMIT);
+            inFlight.release(group);
+        }
+    }
+
+    /** A clean message (no header of the caller ever reaches a provider) with the operation's upstream key. */
     public void prepare(Exchange exchange) {
         var message = exchange.getMessage();
         message.removeHeaders("*");
@@ -28,27 +78,82 @@ public final class UpstreamCalls {
         exchange.setProperty(Flow.UPSTREAM_STARTED, System.nanoTime());
     }
 
-    /** Records an attempt that got an HTTP answer. */
-    public void answered(Exchange exchange, String provider, int status, String providerCode, String outcome) {
-        record(exchange, provider, status, providerCode, outcome);
+    /** The provider's reader accepted the answer. */
+    public void answered(Exchange exchange) {
+        record(exchange, status(exchange), null, "answered");
     }
 
-    /** Records an attempt that got no answer, then lets its exception go on to the retry policy. */
-    public void failed(Exchange exchange, String provider) throws Exception {
-        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        String outcome = cause != null && UpstreamFailures.isBeforeSending(cause) ? "not_sent" : "no_answer";
-        record(exchange, provider, null, null, outcome);
-        if (cause != null) {
-            throw cause;
+    /**
+     * An attempt failed: record it, then either send again (a retryable answer or a connection that failed
+     * before sending, while the retry limit and the deadline allow) or end the operation with what the
+     * failure means for the money.
+     */
+    public void failed(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (cause == null) {
+            cause = new IllegalStateException("an upstream attempt failed without an exception");
         }
+        String provider = provider(exchange);
+        boolean retryable = cause instanceof RetryableUpstreamAnswer || UpstreamFailures.isBeforeSending(cause);
+        String providerCode = cause instanceof RetryableUpstreamAnswer r ? r.providerCode()
+                : cause instanceof KessaiException k ? k.providerCode() : null;
+        record(exchange, status(exchange), providerCode, label(cause, retryable));
+        if (retryable) {
+            UpstreamPolicy policy = policies.of(provider);
+            int sent = exchange.getProperty(ATTEMPTS, 1, Integer.class);
+            Duration delay = policy.delayAfter(sent);
+            boolean fits = remaining(exchange).compareTo(delay.plus(policy.attemptBudget())) >= 0;
+            if (sent <= policy.maxRedeliveries() && fits) {
+                LOG.warn("{} {}: {} ({}); sending again with the same key in {} ms (send {} of at most {})", provider,
+                        exchange.getProperty(Flow.UPSTREAM_PATH, String.class), cause.getMessage(),
+                        cause.getClass().getSimpleName(), delay.toMillis(), sent + 1, policy.maxRedeliveries() + 1);
+                exchange.setProperty(AGAIN, true);
+                exchange.setProperty(DELAY, delay.toMillis());
+                exchange.setException(null);
+                exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
+                return;
+            }
+        }
+        throw UpstreamFailures.toKessai(cause, provider);
     }
 
-    private void record(Exchange exchange, String provider, Integer status, String providerCode, String outcome) {
+    private static String label(Throwable cause, boolean retryable) {
+        if (cause instanceof RetryableUpstreamAnswer) {
+            return "retryable";
+        }
+        if (retryable) {
+            return "not_sent";
+        }
+        if (cause instanceof KessaiException k) {
+            return k.outcomeUnknown() ? "unknown" : k.code() == ErrorCode.PROVIDER_UNAVAILABLE ? "not_processed" : "refused";
+        }
+        return "no_answer";
+    }
+
+    private Duration remaining(Exchange exchange) {
+        Long deadline = exchange.getProperty(DEADLINE, Long.class);
+        return deadline == null ? Duration.ZERO : Duration.ofNanos(deadline - System.nanoTime());
+    }
+
+    private static Integer status(Exchange exchange) {
+        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        return status == null || status == 0 ? null : status;
+    }
+
+    private static String provider(Exchange exchange) {
+        String provider = exchange.getProperty(Flow.UPSTREAM_PROVIDER, String.class);
+        if (provider == null) {
+            throw new IllegalStateException("the upstream-call template was entered without a provider");
+        }
+        return provider;
+    }
+
+    private void record(Exchange exchange, Integer status, String providerCode, String outcome) {
         Long started = exchange.getProperty(Flow.UPSTREAM_STARTED, Long.class);
         long millis = started == null ? 0 : (System.nanoTime() - started) / 1_000_000;
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         PaymentStore.Operation op = exchange.getProperty(Flow.OPERATION, PaymentStore.Operation.class);
-        store.recordAttempt(new UpstreamAttempt(payment == null ? null : payment.paymentId(), provider,
+        store.recordAttempt(new UpstreamAttempt(payment == null ? null : payment.paymentId(), provider(exchange),
                 exchange.getProperty(Flow.UPSTREAM_PATH, String.class), op == null ? null : op.upstreamKey(),
                 status, providerCode, outcome, millis));
     }

@@ -3,18 +3,29 @@ package io.kessai.provider;
 import io.kessai.model.ErrorCode;
 import io.kessai.model.KessaiException;
 
-import java.io.InterruptedIOException;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.List;
 
 /**
- * Classifies what went wrong on the way to a provider. The line that matters: a failure before the
- * request left (connection refused, DNS) is known not to have happened; a failure after it left (read
- * timeout, connection dropped before the answer) is an unknown outcome and must never be failed.
+ * The one place that decides what a failed upstream operation means for the money. Three outcomes:
+ * <ul>
+ *   <li><b>surely not done</b>: the request never left (connection refused, DNS, connect timeout) or the
+ *       provider refused it before processing (429, maintenance) — {@code provider_unavailable} /
+ *       {@code provider_error}, the payment may fail;</li>
+ *   <li><b>refused</b>: the provider processed it and said no — the provider's own canonical code;</li>
+ *   <li><b>unknown</b>: the request may have been processed — a timeout after sending, a connection lost
+ *       after the request left, an unreadable or unverifiable answer, retries exhausted on an answer that
+ *       does not prove nothing happened (409, 500, 502), or any failure we cannot place. Always
+ *       {@code provider_timeout}: the payment stays as it was and the janitor reconciles by inquiry.</li>
+ * </ul>
  */
 public final class UpstreamFailures {
+    /** providerCode of an answer Kessai could not read. */
+    public static final String UNREADABLE = "unreadable_answer";
+
     private UpstreamFailures() {
     }
 
@@ -24,38 +35,46 @@ public final class UpstreamFailures {
             return k;
         }
         if (t instanceof RetryableUpstreamAnswer r) {
-            return switch (r.status()) {
-                // 409: the first request with this key is still being processed: its outcome is unknown.
-                case 409 -> new KessaiException(ErrorCode.PROVIDER_TIMEOUT, provider
-                        + " is still processing an earlier attempt of this operation", java.util.List.of(), r.providerCode(), null);
-                case 429 -> new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE, provider
-                        + " refused the call: too many concurrent requests", java.util.List.of(), r.providerCode(), null);
-                default -> new KessaiException(ErrorCode.PROVIDER_ERROR, provider + " failed with HTTP " + r.status()
-                        + " and did not process the request", java.util.List.of(), r.providerCode(), null);
-            };
+            if (r.provesNothingHappened()) {
+                return new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE, provider + " refused the call before processing it (HTTP "
+                        + r.status() + ") and did not accept it when sent again", List.of(), r.providerCode(), null);
+            }
+            return unknown(provider + " answered HTTP " + r.status() + " to every attempt; whether it acted is not known."
+                    + " The payment is reconciled with the provider", r.providerCode());
         }
         if (isBeforeSending(t)) {
-            return new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE, provider + " could not be reached");
+            return new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE, provider + " could not be reached; nothing was sent");
         }
-        if (t instanceof java.io.IOException) {
-            return new KessaiException(ErrorCode.PROVIDER_TIMEOUT, provider
-                    + " did not answer in time; the payment stays pending and is reconciled");
+        if (t instanceof IOException) {
+            return unknown(provider + " did not answer in time; the payment stays pending and is reconciled", null);
         }
-        return new KessaiException(ErrorCode.INTERNAL_ERROR, "unexpected failure calling " + provider);
+        return unknown("the call to " + provider + " ended unexpectedly; the outcome is reconciled with the provider", null);
+    }
+
+    /** An outcome that is not known: reported {@code provider_timeout}, never failed. */
+    public static KessaiException unknown(String detail, String providerCode) {
+        return new KessaiException(ErrorCode.PROVIDER_TIMEOUT, detail, List.of(), providerCode, null);
+    }
+
+    /** A 2xx answer (or an answer to a request the provider may have acted on) that Kessai cannot read. */
+    public static KessaiException unreadable(String provider, String what) {
+        return unknown(provider + " answered " + what + "; whether it acted is not known."
+                + " The payment is reconciled with the provider", UNREADABLE);
     }
 
     /** Connection-level failures that happen before any byte of the request reached the provider. */
     public static boolean isBeforeSending(Throwable t) {
-        return t instanceof ConnectException || t instanceof NoRouteToHostException
-                || t instanceof UnknownHostException
-                || (t instanceof InterruptedIOException && !(t instanceof SocketTimeoutException)
-                && t.getClass().getName().endsWith("ConnectTimeoutException"));
+        Throwable u = unwrap(t);
+        // HttpClient 5's ConnectTimeoutException is a SocketTimeoutException, but no byte was sent.
+        return u instanceof ConnectException || u instanceof NoRouteToHostException
+                || u instanceof UnknownHostException
+                || u.getClass().getName().endsWith(".ConnectTimeoutException");
     }
 
     private static Throwable unwrap(Throwable t) {
         Throwable current = t;
         while (current.getCause() != null && !(current instanceof KessaiException)
-                && !(current instanceof RetryableUpstreamAnswer) && !(current instanceof java.io.IOException)) {
+                && !(current instanceof RetryableUpstreamAnswer) && !(current instanceof IOException)) {
             current = current.getCause();
         }
         return current;

@@ -35,6 +35,8 @@ import io.kessai.payment.StateMachine;
 import io.kessai.provider.InFlightLimits;
 import io.kessai.provider.Providers;
 import io.kessai.provider.UpstreamCalls;
+import io.kessai.provider.UpstreamPolicy;
+import io.kessai.payment.Reconciliation;
 import io.kessai.provider.gmo.GmoAnswers;
 import io.kessai.provider.gmo.GmoAuth;
 import io.kessai.provider.gmo.GmoCallback;
@@ -70,7 +72,7 @@ public final class Kessai {
     public static final String DEFAULTS = "classpath:kessai.properties";
     /** The transport-free routes: direct:kessai-* and the relays and schedules. */
     public static final List<String> ROUTES = List.of(
-            "routes/errors.camel.yaml", "routes/payments.camel.yaml", "routes/outbox.camel.yaml",
+            "routes/errors.camel.yaml", "routes/upstream.camel.yaml", "routes/payments.camel.yaml", "routes/outbox.camel.yaml",
             "routes/inbox.camel.yaml", "routes/schedules.camel.yaml");
     /** The HTTP API and webhook fan-in (REST DSL); they need a platform-http server in the context. */
     public static final List<String> HTTP_ROUTES = List.of("routes/api.camel.yaml", "routes/webhooks.camel.yaml");
@@ -145,14 +147,19 @@ public final class Kessai {
 
         JanitorSchedule janitorSchedule = janitorSchedule(config, providers);
         StateMachine stateMachine = new StateMachine(store, json, new EventFactory(json, zone), janitorSchedule);
-        UpstreamCalls upstream = new UpstreamCalls(store);
         int japanPaymentInFlight = config.integer("kessai.providers.japan-payment.in-flight");
         InFlightLimits inFlight = new InFlightLimits(
                 Map.of("gmo-pg", gmo::limitOf, "japan-payment", path -> japanPaymentInFlight),
                 Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms")));
+        UpstreamPolicy.Registry policies = new UpstreamPolicy.Registry(config::find);
+        providers.installed().forEach(policies::of);
+        UpstreamCalls upstream = new UpstreamCalls(store, inFlight, policies);
+        Duration inFlightGrace = Duration.ofMillis(config.integer("kessai.janitor.in-flight-grace-ms"));
+        Reconciliation reconciliation = new Reconciliation(store, stateMachine, janitorSchedule, inFlightGrace);
         PaymentService payments = new PaymentService(store, providers,
                 new PaymentOrderReader(json, clock), stateMachine, json,
-                new KeyLocks(Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms"))), zone);
+                new KeyLocks(Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms"))), zone,
+                reconciliation, janitorSchedule);
 
         var registry = context.getRegistry();
         registry.bind("kessaiJson", json);
@@ -166,7 +173,7 @@ public final class Kessai {
         registry.bind("kessaiProblems", new ProblemResponder(json));
         registry.bind("gmoSettings", gmo);
         registry.bind("gmoRequests", new GmoRequests(gmo, json));
-        registry.bind("gmoAnswers", new GmoAnswers(json, upstream));
+        registry.bind("gmoAnswers", new GmoAnswers(json));
         GmoAuth auth = new GmoAuth(gmo, json, clock);
         auth.setCamelContext(context);
         registry.bind("gmoAuth", auth);
@@ -176,7 +183,7 @@ public final class Kessai {
         if (japanPayment != null) {
             registry.bind("japanPaymentSettings", japanPayment);
             registry.bind("japanPaymentRequests", new JapanPaymentRequests(japanPayment, json));
-            registry.bind("japanPaymentAnswers", new JapanPaymentAnswers(japanPayment, json, upstream));
+            registry.bind("japanPaymentAnswers", new JapanPaymentAnswers(japanPayment, json));
             verifiers.put("japan-payment", new JapanPaymentWebhookVerifier(japanPayment, json));
         }
 
@@ -189,8 +196,8 @@ public final class Kessai {
         registry.bind("kessaiWebhooks", new Webhooks(verifiers, inbox, store, stateMachine, config.integer("kessai.webhooks.max-body-bytes"),
                 config.backoff("kessai.webhooks.retry"), config.integer("kessai.webhooks.batch-size"),
                 config.integer("kessai.webhooks.confirm-attempts")));
-        registry.bind("kessaiJanitor", new Janitor(store, stateMachine, janitorSchedule, config.integer("kessai.janitor.batch-size"),
-                Duration.ofMillis(config.integer("kessai.janitor.in-flight-grace-ms"))));
+        registry.bind("kessaiJanitor", new Janitor(store, stateMachine, janitorSchedule, reconciliation,
+                config.integer("kessai.janitor.batch-size"), inFlightGrace));
         registry.bind("kessaiScheduledCaptures", new ScheduledCaptures(store, config.backoff("kessai.captures.retry"),
                 config.integer("kessai.captures.batch-size")));
         configureQuartz(context, config, database);

@@ -6,6 +6,8 @@ import io.kessai.model.PaymentStatus;
 import io.kessai.model.ProviderOutcome;
 import io.kessai.payment.Flow;
 import io.kessai.payment.JanitorSchedule;
+import io.kessai.payment.Reconciliation;
+import io.kessai.provider.NotAtProvider;
 import io.kessai.payment.StateMachine;
 import io.kessai.store.PaymentRecord;
 import io.kessai.store.PaymentStore;
@@ -29,6 +31,7 @@ public final class Janitor {
     private final PaymentStore store;
     private final StateMachine stateMachine;
     private final JanitorSchedule schedule;
+    private final Reconciliation reconciliation;
     private final int batchSize;
     private final Duration inFlightGrace;
 
@@ -36,11 +39,12 @@ public final class Janitor {
      * @param inFlightGrace how long an upstream call may still be running (the provider's response timeout,
      *                      retries and the wait for a permit): the janitor leaves such a payment to it
      */
-    public Janitor(PaymentStore store, StateMachine stateMachine, JanitorSchedule schedule, int batchSize,
-                   Duration inFlightGrace) {
+    public Janitor(PaymentStore store, StateMachine stateMachine, JanitorSchedule schedule, Reconciliation reconciliation,
+                   int batchSize, Duration inFlightGrace) {
         this.store = store;
         this.stateMachine = stateMachine;
         this.schedule = schedule;
+        this.reconciliation = reconciliation;
         this.batchSize = batchSize;
         this.inFlightGrace = inFlightGrace;
     }
@@ -58,8 +62,10 @@ public final class Janitor {
         exchange.setProperty(Flow.SOURCE, "poll");
         exchange.setProperty(Flow.NOTICE, Notice.of("poll"));
         exchange.setProperty("kessaiDueCheck", due);
-        // An authorization at its deadline is asked about too: a capture whose answer was lost shows up here.
-        boolean ask = payment.status().isOpen() || payment.status() == PaymentStatus.AUTHORIZED;
+        // An authorization at its deadline is asked about too, and so is every payment with an operation whose
+        // outcome is not known (a capture, cancel or refund whose answer was lost).
+        boolean ask = payment.status().isOpen() || payment.status() == PaymentStatus.AUTHORIZED
+                || !store.openOperations(payment.paymentId()).isEmpty();
         if (ask && store.operationInFlight(payment.paymentId(), store.now().minus(inFlightGrace))) {
             // A call is still on its way (this node or another): its own answer comes first.
             store.rescheduleCheck(payment.paymentId(), due.checks(), store.now().plus(schedule.delay(payment.provider(), due.checks())));
@@ -70,12 +76,16 @@ public final class Janitor {
         exchange.setProperty(Flow.CALL_UPSTREAM, ask);
     }
 
-    /** The provider answered: the state machine applies it; a payment still open is checked again later. */
+    /**
+     * The provider answered: the state machine applies it, the operations it answers are settled, and a
+     * payment still open (or with an operation still open) is checked again later.
+     */
     public void inquired(Exchange exchange) {
         ProviderOutcome outcome = exchange.getMessage().getBody(ProviderOutcome.class);
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         PaymentRecord after = stateMachine.apply(payment.paymentId(), outcome, Notice.of("poll"));
-        stillOpen(exchange, after);
+        Reconciliation.Result settled = reconciliation.settle(after, null, Notice.of("poll"));
+        stillOpen(exchange, settled.payment(), settled.operationsOpen());
     }
 
     /** Still authorized at its capture deadline: the authorization has lapsed at the provider. */
@@ -91,15 +101,30 @@ public final class Janitor {
         }
     }
 
-    /** The inquiry failed (provider down, or it has no record yet): try again later, or give up when too old. */
+    /**
+     * The inquiry failed (provider down, or it has no record of the payment): a charge it never got is
+     * settled failed once the in-flight grace has passed; anything else is tried again later.
+     */
     public void inquiryFailed(Exchange exchange) {
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         LOG.info("janitor could not confirm payment {}: {}", payment.paymentId(), e == null ? "" : e.getMessage());
-        stillOpen(exchange, store.find(payment.paymentId()).orElseThrow());
+        String notAtProvider = e instanceof NotAtProvider n ? n.providerCode() : null;
+        Reconciliation.Result settled = notAtProvider == null
+                ? new Reconciliation.Result(store.find(payment.paymentId()).orElseThrow(),
+                        !store.openOperations(payment.paymentId()).isEmpty())
+                : reconciliation.settle(store.find(payment.paymentId()).orElseThrow(), notAtProvider, Notice.of("poll"));
+        stillOpen(exchange, settled.payment(), settled.operationsOpen());
     }
 
-    private void stillOpen(Exchange exchange, PaymentRecord payment) {
+    private void stillOpen(Exchange exchange, PaymentRecord payment, boolean operationsOpen) {
+        PaymentStore.DueCheck due = exchange.getProperty("kessaiDueCheck", PaymentStore.DueCheck.class);
+        if (operationsOpen && !payment.status().isOpen()) {
+            // The payment's status is settled but an operation on it is not: ask again on the backoff.
+            int checks = due.checks() + 1;
+            store.rescheduleCheck(payment.paymentId(), checks, store.now().plus(schedule.delay(payment.provider(), checks)));
+            return;
+        }
         if (payment.status() == PaymentStatus.AUTHORIZED) {
             expireIfPastDeadline(exchange, payment);
             return;
@@ -107,11 +132,17 @@ public final class Janitor {
         if (!payment.status().isOpen()) {
             return;
         }
-        PaymentStore.DueCheck due = exchange.getProperty("kessaiDueCheck", PaymentStore.DueCheck.class);
         OffsetDateTime now = store.now();
         OffsetDateTime giveUpAt = due.actionDeadline() != null
                 ? due.actionDeadline().plus(schedule.delay(payment.provider(), 0))
                 : payment.createdAt().plus(schedule.maxAge(payment.provider()));
+        if (!now.isBefore(giveUpAt) && operationsOpen && payment.status() == PaymentStatus.PENDING) {
+            // Money may have moved: a pending payment whose charge is not known is never expired. It stays
+            // pending (its operation marked unresolved for an operator) and is asked about on the last step.
+            int checks = due.checks() + 1;
+            store.rescheduleCheck(payment.paymentId(), checks, now.plus(schedule.delay(payment.provider(), Integer.MAX_VALUE)));
+            return;
+        }
         if (!now.isBefore(giveUpAt)) {
             stateMachine.apply(payment.paymentId(), ProviderOutcome.of(PaymentStatus.EXPIRED, null)
                     .withError(PaymentError.of(io.kessai.model.ErrorCode.PAYMENT_FAILED,

@@ -91,13 +91,15 @@ public final class PaymentStore {
     }
 
     /**
-     * Inserts a new payment together with its idempotency key and its first operation, atomically.
+     * Inserts a new payment together with its idempotency key, its created event, its janitor schedule and
+     * its first upstream operation ({@code kind}, with the upstream key every send of it will carry), in one
+     * transaction: a payment that exists always has the operation whose key it was charged under.
      * A unique violation (the key or the orderId is taken, e.g. by a concurrent identical request)
      * surfaces as a {@link StoreException} whose {@link StoreException#isUniqueViolation()} is true.
      */
-    public void insert(PaymentRecord p, String idempotencyKey, String source, io.kessai.events.OutboxEvent event,
-                       Schedule schedule) {
-        db.inTransaction(c -> {
+    public Operation insert(PaymentRecord p, String idempotencyKey, String source, io.kessai.events.OutboxEvent event,
+                            Schedule schedule, String kind) {
+        return db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO payments (" + COLUMNS
                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 int i = 0;
@@ -139,7 +141,7 @@ public final class PaymentStore {
             if (schedule != null) {
                 writeSchedule(c, p.paymentId(), schedule);
             }
-            return null;
+            return insertOperation(c, p.paymentId(), kind, p.amount());
         });
     }
 
@@ -255,6 +257,9 @@ public final class PaymentStore {
             if (changed.schedule() != null) {
                 writeSchedule(c, paymentId, changed.schedule());
             }
+            if (changed.settle() != null) {
+                settle(c, changed.settle());
+            }
             return changed.value();
         });
     }
@@ -270,9 +275,29 @@ public final class PaymentStore {
      * and a value to return.
      */
     public record Changed<T>(PaymentRecord next, Transition transition, T value,
-                             io.kessai.events.OutboxEvent event, Schedule schedule) {
+                             io.kessai.events.OutboxEvent event, Schedule schedule, Settlement settle) {
         public Changed(PaymentRecord next, Transition transition, T value) {
-            this(next, transition, value, null, null);
+            this(next, transition, value, null, null, null);
+        }
+
+        public Changed(PaymentRecord next, Transition transition, T value, io.kessai.events.OutboxEvent event,
+                       Schedule schedule) {
+            this(next, transition, value, event, schedule, null);
+        }
+
+        /** The same change, also settling an upstream operation in its transaction. */
+        public Changed<T> settling(Settlement s) {
+            return new Changed<>(next, transition, value, event, schedule, s);
+        }
+    }
+
+    /**
+     * An upstream operation's new state: {@code done}, {@code failed}, {@code unknown} or {@code unresolved};
+     * {@code nextCheckAt}, when set, brings the payment's next janitor check forward to that moment.
+     */
+    public record Settlement(String operationId, String state, String note, OffsetDateTime nextCheckAt) {
+        public Settlement(String operationId, String state) {
+            this(operationId, state, null, null);
         }
     }
 
@@ -362,36 +387,86 @@ public final class PaymentStore {
                     }
                 }
             }
-            Operation op = new Operation(UUID.randomUUID().toString(), paymentId, kind, UUID.randomUUID().toString(), false);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO payment_operations (operation_id, payment_id,"
-                    + " kind, upstream_key, state, amount, created_at, updated_at) VALUES (?, ?, ?, ?, 'started', ?, ?, ?)")) {
-                ps.setString(1, op.operationId());
-                ps.setString(2, paymentId);
-                ps.setString(3, kind);
-                ps.setString(4, op.upstreamKey());
-                ps.setBigDecimal(5, amount);
-                setTime(ps, 6, now());
-                setTime(ps, 7, now());
-                ps.executeUpdate();
-            }
-            return op;
+            return insertOperation(c, paymentId, kind, amount);
         });
     }
 
-    /** @param state {@code done} (answer received), or {@code unknown} (no answer: continue with the same key) */
-    public void finishOperation(Operation op, String state) {
+    private Operation insertOperation(Connection c, String paymentId, String kind, BigDecimal amount) throws SQLException {
+        Operation op = new Operation(UUID.randomUUID().toString(), paymentId, kind, UUID.randomUUID().toString(), false);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO payment_operations (operation_id, payment_id,"
+                + " kind, upstream_key, state, amount, created_at, updated_at) VALUES (?, ?, ?, ?, 'started', ?, ?, ?)")) {
+            ps.setString(1, op.operationId());
+            ps.setString(2, paymentId);
+            ps.setString(3, kind);
+            ps.setString(4, op.upstreamKey());
+            ps.setBigDecimal(5, amount);
+            setTime(ps, 6, now());
+            setTime(ps, 7, now());
+            ps.executeUpdate();
+        }
+        return op;
+    }
+
+    /** Settles an operation on its own (no status change goes with it). */
+    public void settleOperation(Settlement s) {
         db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE payment_operations SET state = ?, updated_at = ? WHERE operation_id = ?")) {
-                ps.setString(1, state);
-                setTime(ps, 2, now());
-                ps.setString(3, op.operationId());
-                return ps.executeUpdate();
-            }
+            settle(c, s);
+            return null;
         });
+    }
+
+    private void settle(Connection c, Settlement s) throws SQLException {
+        boolean open = "unknown".equals(s.state());
+        try (PreparedStatement ps = c.prepareStatement("UPDATE payment_operations SET state = ?, updated_at = ?,"
+                + " settled_at = ?, note = COALESCE(?, note) WHERE operation_id = ?")) {
+            ps.setString(1, s.state());
+            setTime(ps, 2, now());
+            setTime(ps, 3, open ? null : now());
+            ps.setString(4, s.note());
+            ps.setString(5, s.operationId());
+            ps.executeUpdate();
+        }
+        if (s.nextCheckAt() != null) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE payments SET next_check_at = ? WHERE payment_id ="
+                    + " (SELECT payment_id FROM payment_operations WHERE operation_id = ?)"
+                    + " AND (next_check_at IS NULL OR next_check_at > ?)")) {
+                setTime(ps, 1, s.nextCheckAt());
+                ps.setString(2, s.operationId());
+                setTime(ps, 3, s.nextCheckAt());
+                ps.executeUpdate();
+            }
+        }
     }
 
     public record Operation(String operationId, String paymentId, String kind, String upstreamKey, boolean resumed) {
+    }
+
+    /**
+     * An operation whose outcome is not settled: {@code started} (maybe on its way), {@code unknown}, or
+     * {@code unresolved} (unknown past the janitor's max age, still asked about).
+     */
+    public record OpenOperation(Operation operation, String state, BigDecimal amount, OffsetDateTime createdAt,
+                                OffsetDateTime updatedAt) {
+    }
+
+    /** The payment's operations that are not settled yet, oldest first. */
+    public List<OpenOperation> openOperations(String paymentId) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT operation_id, kind, upstream_key, state, amount,"
+                    + " created_at, updated_at FROM payment_operations WHERE payment_id = ?"
+                    + " AND state IN ('started', 'unknown', 'unresolved') ORDER BY created_at")) {
+                ps.setString(1, paymentId);
+                List<OpenOperation> rows = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new OpenOperation(new Operation(rs.getString(1), paymentId, rs.getString(2),
+                                rs.getString(3), true), rs.getString(4), rs.getBigDecimal(5),
+                                rs.getObject(6, OffsetDateTime.class), rs.getObject(7, OffsetDateTime.class)));
+                    }
+                }
+                return rows;
+            }
+        });
     }
 
     /** Whether an upstream operation of this payment was started after {@code since} and has no outcome yet. */

@@ -11,7 +11,8 @@ import io.kessai.model.PaymentStatus;
 import io.kessai.model.ProviderOutcome;
 import io.kessai.payment.Flow;
 import io.kessai.provider.RetryableUpstreamAnswer;
-import io.kessai.provider.UpstreamCalls;
+import io.kessai.provider.NotAtProvider;
+import io.kessai.provider.UpstreamFailures;
 import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
 
@@ -29,35 +30,35 @@ public final class GmoAnswers {
     private static final Set<Integer> RETRYABLE = Set.of(409, 429, 500, 502);
 
     private final ObjectMapper json;
-    private final UpstreamCalls upstream;
 
-    public GmoAnswers(ObjectMapper json, UpstreamCalls upstream) {
+    public GmoAnswers(ObjectMapper json) {
         this.json = json;
-        this.upstream = upstream;
     }
 
-    /** After each attempt: records it; a 2xx passes, a retryable status is retried, anything else fails. */
+    /**
+     * Judges each attempt's answer: a 2xx passes; 409, 429, 500 and 502 are sent again by the upstream-call
+     * template (429 proves GMO did nothing; the others do not); anything else is GMO's refusal. An inquiry
+     * by orderId that GMO answers {@code invalid_parameter} means GMO has no such order: the charge never
+     * arrived (GMO documents no other "not found" answer for /order/inquiry).
+     */
     public void check(Exchange exchange) {
         int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         String body = exchange.getMessage().getBody(String.class);
         exchange.getMessage().setBody(body);
         if (status >= 200 && status < 300) {
-            upstream.answered(exchange, PROVIDER, status, null, "answered");
             return;
         }
         JsonNode problem = ProviderJson.parseOrNull(json, body);
         String title = ProviderJson.text(problem, "title");
         String detail = ProviderJson.text(problem, "detail");
-        upstream.answered(exchange, PROVIDER, status, title, RETRYABLE.contains(status) ? "retryable" : "refused");
         if (RETRYABLE.contains(status) && !"maintenance".equals(title)) {
             throw new RetryableUpstreamAnswer(status, title);
         }
+        if ("/order/inquiry".equals(exchange.getProperty(Flow.UPSTREAM_PATH, String.class)) && status == 400
+                && "invalid_parameter".equals(title) && detail != null && detail.contains("orderId")) {
+            throw new NotAtProvider(PROVIDER, title);
+        }
         throw error(status, title, detail);
-    }
-
-    /** An attempt that got no answer: recorded, then handed to the retry policy or the caller. */
-    public void failed(Exchange exchange) throws Exception {
-        upstream.failed(exchange, PROVIDER);
     }
 
     /** GMO's error titles to canonical codes (providers.md, gmo-pg). */
@@ -74,10 +75,14 @@ public final class GmoAnswers {
             default -> status == 401 ? ErrorCode.PROVIDER_AUTH_FAILED
                     : status == 503 ? ErrorCode.PROVIDER_UNAVAILABLE
                     : status == 402 ? ErrorCode.PAYMENT_FAILED
+                    // another 5xx (a gateway's 504, a 501) does not prove that GMO did nothing: unknown
+                    : status >= 500 ? ErrorCode.PROVIDER_TIMEOUT
                     : ErrorCode.PROVIDER_ERROR;
         };
         String message = switch (code) {
             case PROVIDER_AUTH_FAILED -> "GMO PG rejected Kessai's credentials (check shop-id and shop-pass)";
+            case PROVIDER_TIMEOUT -> "GMO PG answered HTTP " + status + "; whether it acted is not known."
+                    + " The payment is reconciled with /order/inquiry";
             case PROVIDER_ERROR -> "GMO PG refused the request: " + t + (detail == null ? "" : " (" + detail + ")");
             default -> detail == null ? "GMO PG answered " + t : detail;
         };
@@ -95,9 +100,12 @@ public final class GmoAnswers {
         String gmoStatus = ProviderJson.text(ref, "status");
         JsonNode errorInformation = answer.path("errorInformation");
         boolean failedLast = errorInformation.isObject() && ProviderJson.text(errorInformation, "title") != null;
+        if (gmoStatus == null) {
+            throw UpstreamFailures.unreadable("GMO PG", "without orderReference.status");
+        }
         PaymentStatus status = GmoStatusMap.toCanonical(gmoStatus, payment.status(), failedLast);
         if (status == null) {
-            throw new KessaiException(ErrorCode.PROVIDER_ERROR, "GMO PG answered an unknown status " + gmoStatus);
+            throw UpstreamFailures.unreadable("GMO PG", "an unknown status " + gmoStatus);
         }
         ProviderOutcome outcome = ProviderOutcome.of(status, gmoStatus);
         String accessId = ProviderJson.text(ref, "accessId");
@@ -150,7 +158,7 @@ public final class GmoAnswers {
     private JsonNode parse(String body) {
         JsonNode node = ProviderJson.parseOrNull(json, body);
         if (node == null || !node.isObject()) {
-            throw new KessaiException(ErrorCode.PROVIDER_ERROR, "GMO PG answered something that is not JSON");
+            throw UpstreamFailures.unreadable("GMO PG", "something that is not a JSON object");
         }
         return node;
     }

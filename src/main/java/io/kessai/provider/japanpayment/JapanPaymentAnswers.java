@@ -11,7 +11,8 @@ import io.kessai.model.PaymentOrder;
 import io.kessai.model.PaymentStatus;
 import io.kessai.model.ProviderOutcome;
 import io.kessai.payment.Flow;
-import io.kessai.provider.UpstreamCalls;
+import io.kessai.provider.NotAtProvider;
+import io.kessai.provider.UpstreamFailures;
 import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
 
@@ -28,38 +29,39 @@ import java.util.Map;
 public final class JapanPaymentAnswers {
     static final String PROVIDER = "japan-payment";
     static final String OK = "00000000";
+    /** The query's "order not found" (the sandbox's code; the document lists no error codes). */
+    static final String ORDER_NOT_FOUND = "10000007";
 
     private final JapanPaymentSettings settings;
     private final ObjectMapper json;
-    private final UpstreamCalls upstream;
 
-    public JapanPaymentAnswers(JapanPaymentSettings settings, ObjectMapper json, UpstreamCalls upstream) {
+    public JapanPaymentAnswers(JapanPaymentSettings settings, ObjectMapper json) {
         this.settings = settings;
         this.json = json;
-        this.upstream = upstream;
     }
 
-    /** After each attempt: the provider answers 200 with its own status in the body; anything else failed. */
+    /**
+     * Judges each attempt's answer: the provider answers 200 with its own status in the body. There is no
+     * idempotency key, so nothing is sent again: a 5xx or an unreadable 200 leaves the outcome unknown
+     * (settled by a query); a 4xx is a refusal before any order was made.
+     */
     public void check(Exchange exchange) {
         int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         String body = exchange.getMessage().getBody(String.class);
         exchange.getMessage().setBody(body);
         JsonNode answer = ProviderJson.parseOrNull(json, body);
         String error = ProviderJson.text(answer, "error");
-        upstream.answered(exchange, PROVIDER, status, error, status == 200 ? "answered" : "refused");
         if (status >= 500) {
-            // No idempotency key here: whether the order was created is unknown until a query says.
-            throw new KessaiException(ErrorCode.PROVIDER_TIMEOUT, "japan-payment failed with HTTP " + status
-                    + "; the payment stays pending and is reconciled by query", List.of(), null, null);
+            throw UpstreamFailures.unknown("japan-payment failed with HTTP " + status
+                    + "; the payment stays pending and is reconciled by query", error);
         }
-        if (status != 200 || answer == null) {
+        if (status == 200 && (answer == null || !answer.isObject())) {
+            throw UpstreamFailures.unreadable("japan-payment", "HTTP 200 without a JSON object");
+        }
+        if (status != 200) {
             throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment answered HTTP " + status
                     + (answer == null ? " without JSON" : ""), List.of(), error, null);
         }
-    }
-
-    public void failed(Exchange exchange) throws Exception {
-        upstream.failed(exchange, PROVIDER);
     }
 
     /** The apply answer: requires_action with the payUrl (e-wallets) or the offline payment details. */
@@ -94,6 +96,9 @@ public final class JapanPaymentAnswers {
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         JsonNode answer = parse(exchange);
         if (!"1".equals(ProviderJson.text(answer, "status")) || !OK.equals(ProviderJson.text(answer, "error"))) {
+            if (ORDER_NOT_FOUND.equals(ProviderJson.text(answer, "error"))) {
+                throw new NotAtProvider(PROVIDER, ORDER_NOT_FOUND);
+            }
             throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment query failed: " + ProviderJson.text(answer, "msg"),
                     List.of(), ProviderJson.text(answer, "error"), null);
         }
@@ -145,23 +150,21 @@ public final class JapanPaymentAnswers {
         return data;
     }
 
-    /** An answer whose signature does not verify: it may be forged or altered; it changes nothing. */
+    /**
+     * An answer whose signature does not verify: it may be forged or altered, so it changes nothing, and
+     * what the provider did is not known ({@code provider_timeout}) until a verified query says.
+     */
     public static final class UnverifiedAnswer extends KessaiException {
         UnverifiedAnswer() {
-            super(ErrorCode.PROVIDER_AUTH_FAILED, "japan-payment's answer does not carry a valid signature; it changes nothing",
-                    List.of(), "invalid_sign", null);
-        }
-
-        @Override
-        public boolean outcomeUnknown() {
-            return true;
+            super(ErrorCode.PROVIDER_TIMEOUT, "japan-payment's answer does not carry a valid signature; it changes nothing,"
+                    + " and the payment is reconciled with a verified query", List.of(), "invalid_sign", null);
         }
     }
 
     private JsonNode parse(Exchange exchange) {
         JsonNode node = ProviderJson.parseOrNull(json, exchange.getMessage().getBody(String.class));
         if (node == null || !node.isObject()) {
-            throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment answered something that is not JSON");
+            throw UpstreamFailures.unreadable("japan-payment", "something that is not a JSON object");
         }
         return node;
     }

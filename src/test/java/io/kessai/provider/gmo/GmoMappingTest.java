@@ -8,7 +8,6 @@ import io.kessai.model.PaymentStatus;
 import io.kessai.model.ProviderOutcome;
 import io.kessai.payment.Flow;
 import io.kessai.payment.PaymentOrderReader;
-import io.kessai.provider.UpstreamCalls;
 import io.kessai.sandbox.gmo.GmoSchemas;
 import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
@@ -46,7 +45,7 @@ class GmoMappingTest {
         default -> null;
     }, "https://shop.example");
     private final GmoRequests requests = new GmoRequests(settings, JSON);
-    private final GmoAnswers answers = new GmoAnswers(JSON, new UpstreamCalls(null));
+    private final GmoAnswers answers = new GmoAnswers(JSON);
 
     private PaymentOrder order(String json) throws Exception {
         var errors = new ArrayList<io.kessai.model.FieldError>();

@@ -11,7 +11,6 @@ import io.kessai.model.ProviderOutcome;
 import io.kessai.payment.FieldRules;
 import io.kessai.payment.Flow;
 import io.kessai.payment.PaymentOrderReader;
-import io.kessai.provider.UpstreamCalls;
 import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -43,7 +42,7 @@ class JapanPaymentMappingTest {
     private final JapanPaymentSettings settings = new JapanPaymentSettings("https://jp.example", 1054, 1055,
             merchant.getPrivate(), provider.getPublic(), signature, "https://shop.example/webhooks/japan-payment");
     private final JapanPaymentRequests requests = new JapanPaymentRequests(settings, JSON);
-    private final JapanPaymentAnswers answers = new JapanPaymentAnswers(settings, JSON, new UpstreamCalls(null));
+    private final JapanPaymentAnswers answers = new JapanPaymentAnswers(settings, JSON);
 
     private static KeyPair keys() {
         try {
@@ -184,7 +183,7 @@ class JapanPaymentMappingTest {
     }
 
     @Test
-    void answerWhoseSignDoesNotVerifyIsRefusedAndChangesNothing() throws Exception {
+    void answerWhoseSignDoesNotVerifyIsAnUnknownOutcomeAndChangesNothing() throws Exception {
         ObjectNode answer = signedByProvider("""
                 {"status":"1","error":"00000000","msg":"","data":{"orderId":"M22222000028","orderNo":"6023042811314347",
                  "amount":"50000.00","actualAmount":"0.00","fee":"0.00","status":1,"sign":"x"}}""");
@@ -192,7 +191,8 @@ class JapanPaymentMappingTest {
         PaymentOrder order = order("JPY", "50000", "konbini", "LAWSON");
         assertThatThrownBy(() -> answers.queried(answer(answer, order)))
                 .isInstanceOfSatisfying(KessaiException.class, k -> {
-                    assertThat(k.code().wire()).isEqualTo("provider_auth_failed");
+                    assertThat(k.code().wire()).isEqualTo("provider_timeout");
+                    assertThat(k.providerCode()).isEqualTo("invalid_sign");
                     assertThat(k.outcomeUnknown()).isTrue();
                 });
     }
