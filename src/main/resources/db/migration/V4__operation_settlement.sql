@@ -4,3 +4,9 @@
 ALTER TABLE payment_operations ADD COLUMN settled_at TIMESTAMP WITH TIME ZONE;
 ALTER TABLE payment_operations ADD COLUMN note VARCHAR(500);
 CREATE INDEX payment_operations_state ON payment_operations (state);
+
+-- A capture, cancel or refund may carry the caller's Idempotency-Key: a repeat with the same key and the
+-- same request answers the payment as it is; the same key with another request is a conflict.
+ALTER TABLE payment_operations ADD COLUMN client_key VARCHAR(64);
+ALTER TABLE payment_operations ADD COLUMN request_hash VARCHAR(200);
+CREATE INDEX payment_operations_client_key ON payment_operations (payment_id, client_key);

@@ -276,27 +276,33 @@ public final class PaymentService {
 
     /** Prepares POST /payments/{id}/capture: full capture of an authorization, or a partial one where allowed. */
     public void prepareCapture(Exchange exchange) {
-        prepareOperation(exchange, "capture", PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED);
+        prepareOperation(exchange, "capture", "capture", PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED);
     }
 
     /** Prepares a cancel: voids an authorization; for a captured payment the provider's cancel is a refund. */
     public void prepareCancel(Exchange exchange) {
         PaymentRecord payment = load(exchange);
-        if (payment.status() == PaymentStatus.CAPTURED) {
-            prepareOperation(exchange, "refund", PaymentStatus.CAPTURED, PaymentStatus.REFUNDED);
+        if (payment.status() == PaymentStatus.CAPTURED || payment.status() == PaymentStatus.REFUNDED) {
+            prepareOperation(exchange, "cancel", "refund", PaymentStatus.CAPTURED, PaymentStatus.REFUNDED);
         } else if (payment.status() == PaymentStatus.REQUIRES_ACTION) {
             // The customer has not paid (or finished 3-D Secure) yet: withdraw the payment request.
-            prepareOperation(exchange, "cancel", PaymentStatus.REQUIRES_ACTION, PaymentStatus.CANCELED);
+            prepareOperation(exchange, "cancel", "cancel", PaymentStatus.REQUIRES_ACTION, PaymentStatus.CANCELED);
         } else {
-            prepareOperation(exchange, "cancel", PaymentStatus.AUTHORIZED, PaymentStatus.CANCELED);
+            prepareOperation(exchange, "cancel", "cancel", PaymentStatus.AUTHORIZED, PaymentStatus.CANCELED);
         }
     }
 
     public void prepareRefund(Exchange exchange) {
-        prepareOperation(exchange, "refund", PaymentStatus.CAPTURED, PaymentStatus.REFUNDED);
+        prepareOperation(exchange, "refund", "refund", PaymentStatus.CAPTURED, PaymentStatus.REFUNDED);
     }
 
-    private void prepareOperation(Exchange exchange, String kind, PaymentStatus from, PaymentStatus to) {
+    /**
+     * Prepares the {@code verb} the caller asked for (capture, cancel, refund) as an upstream operation of
+     * {@code kind}. Status rules (contract section 4): the payment must be {@code from}; one that is already
+     * {@code to} (or anything else) answers {@code 409 invalid_state}, except a repeat of the same request with
+     * the same Idempotency-Key, which answers the payment as it is and sends nothing.
+     */
+    private void prepareOperation(Exchange exchange, String verb, String kind, PaymentStatus from, PaymentStatus to) {
         PaymentRecord payment = load(exchange);
         PaymentProvider provider = providers.find(payment.provider()).orElseThrow(() ->
                 new KessaiException(ErrorCode.UNSUPPORTED, "provider " + payment.provider() + " is not installed"));
@@ -324,22 +330,41 @@ public final class PaymentService {
         exchange.setProperty(Flow.PROVIDER, current.provider());
         exchange.setProperty(Flow.AMOUNT, amount);
         exchange.setProperty(TARGET, to);
+        String key = operationKey(exchange);
+        String requestHash = verb + ":" + (amount == null ? "full" : amount.stripTrailingZeros().toPlainString());
+        boolean replay = false;
+        if (key != null) {
+            Optional<String> earlier = store.operationByClientKey(current.paymentId(), key);
+            if (earlier.isPresent() && !earlier.get().equals(requestHash)) {
+                throw new KessaiException(ErrorCode.IDEMPOTENCY_CONFLICT, "Idempotency-Key " + key
+                        + " was already used with a different request on this payment", List.of(), null, current.paymentId());
+            }
+            replay = earlier.isPresent();
+        }
         if (!store.openOperations(current.paymentId()).isEmpty()) {
             // An earlier operation's outcome is not known: ask the provider first, never start another.
             reconcile(exchange, current);
             return;
         }
-        if (current.status() == to) {
-            // Asked again after it already happened: answer the current state, call nothing.
+        if (replay) {
+            // The same request again with its key: answer the payment as it is, send nothing.
             exchange.setProperty(Flow.CALL_UPSTREAM, false);
             return;
         }
         if (current.status() != from) {
-            throw new KessaiException(ErrorCode.INVALID_STATE, "cannot " + kind + " a payment that is "
+            throw new KessaiException(ErrorCode.INVALID_STATE, "cannot " + verb + " a payment that is "
                     + current.status().wire() + " (it must be " + from.wire() + ")", List.of(), null, current.paymentId());
         }
         exchange.setProperty(Flow.CALL_UPSTREAM, true);
-        exchange.setProperty(Flow.OPERATION, store.beginOperation(current.paymentId(), kind, amount));
+        exchange.setProperty(Flow.OPERATION, store.startOperation(current.paymentId(), kind, amount, key, requestHash));
+    }
+
+    private static String operationKey(Exchange exchange) {
+        String key = exchange.getMessage().getHeader(Flow.IDEMPOTENCY_KEY_HEADER, String.class);
+        if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
+            throw KessaiException.invalid("Idempotency-Key", "pattern", "must be 1 to 64 of [A-Za-z0-9_-]");
+        }
+        return key;
     }
 
     private String methodType(PaymentRecord payment) {

@@ -141,7 +141,7 @@ public final class PaymentStore {
             if (schedule != null) {
                 writeSchedule(c, p.paymentId(), schedule);
             }
-            return insertOperation(c, p.paymentId(), kind, p.amount());
+            return insertOperation(c, p.paymentId(), kind, p.amount(), null, null);
         });
     }
 
@@ -387,14 +387,35 @@ public final class PaymentStore {
                     }
                 }
             }
-            return insertOperation(c, paymentId, kind, amount);
+            return insertOperation(c, paymentId, kind, amount, null, null);
         });
     }
 
-    private Operation insertOperation(Connection c, String paymentId, String kind, BigDecimal amount) throws SQLException {
+    /** A new operation asked for by the caller's Idempotency-Key ({@code clientKey}, may be null). */
+    public Operation startOperation(String paymentId, String kind, BigDecimal amount, String clientKey, String requestHash) {
+        return db.inTransaction(c -> insertOperation(c, paymentId, kind, amount, clientKey, requestHash));
+    }
+
+    /** The request hash of the operation the caller started with this Idempotency-Key, if any. */
+    public Optional<String> operationByClientKey(String paymentId, String clientKey) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT request_hash FROM payment_operations"
+                    + " WHERE payment_id = ? AND client_key = ?")) {
+                ps.setString(1, paymentId);
+                ps.setString(2, clientKey);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    private Operation insertOperation(Connection c, String paymentId, String kind, BigDecimal amount, String clientKey,
+                                      String requestHash) throws SQLException {
         Operation op = new Operation(UUID.randomUUID().toString(), paymentId, kind, UUID.randomUUID().toString(), false);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO payment_operations (operation_id, payment_id,"
-                + " kind, upstream_key, state, amount, created_at, updated_at) VALUES (?, ?, ?, ?, 'started', ?, ?, ?)")) {
+                + " kind, upstream_key, state, amount, created_at, updated_at, client_key, request_hash)"
+                + " VALUES (?, ?, ?, ?, 'started', ?, ?, ?, ?, ?)")) {
             ps.setString(1, op.operationId());
             ps.setString(2, paymentId);
             ps.setString(3, kind);
@@ -402,6 +423,8 @@ public final class PaymentStore {
             ps.setBigDecimal(5, amount);
             setTime(ps, 6, now());
             setTime(ps, 7, now());
+            ps.setString(8, clientKey);
+            ps.setString(9, requestHash);
             ps.executeUpdate();
         }
         return op;

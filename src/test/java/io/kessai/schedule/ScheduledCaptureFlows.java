@@ -106,7 +106,7 @@ abstract class ScheduledCaptureFlows {
     @Test
     @Order(1)
     void scheduledCaptureIsDoneOnceByTheNextKessaiAfterARestart() {
-        OffsetDateTime at = OffsetDateTime.now(TOKYO).plusSeconds(2).truncatedTo(ChronoUnit.MILLIS);
+        OffsetDateTime at = OffsetDateTime.now(TOKYO).plusSeconds(4).truncatedTo(ChronoUnit.MILLIS);
         String atText = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(at);
         String id;
         long capturesBefore = captureCalls(gmo);
