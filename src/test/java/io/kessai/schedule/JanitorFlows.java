@@ -45,11 +45,11 @@ abstract class JanitorFlows {
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
      * The first look at an open payment comes after the charge call can no longer be in flight (response timeout
-     * 700 ms), as with the production defaults (1 min after a 30 s timeout); then every 200 ms. An open payment
+     * 2.5 s), as with the production defaults (1 min after a 30 s timeout); then every 200 ms. An open payment
      * older than 500 ms is given up (expired).
      */
     private static final Map<String, String> SETTINGS = Map.of(
-            "kessai.janitor.schedule", "1500ms,200ms",
+            "kessai.janitor.schedule", "3000ms,200ms",
             "kessai.janitor.max-age", "500ms");
     private static final Set<String> OPEN = Set.of("pending", "requires_action", "authorized");
 
@@ -106,7 +106,7 @@ abstract class JanitorFlows {
                 .until(() -> "captured".equals(status(id)));
         assertThat(kessai.get("/payments/" + id).text("capturedAmount")).isEqualTo("1000");
         assertThat(gmo.authorizations(orderId)).isEqualTo(1);
-        // The sandbox records a request when it has answered it (the slow one after 1.5 s).
+        // The sandbox records a request when it has answered it (the slow one after 4 s).
         await().atMost(Duration.ofSeconds(5)).until(() -> requests("/credit/charge") == chargesBefore + 1);
         assertThat(requests("/credit/charge")).as("the charge was sent once, never again").isEqualTo(chargesBefore + 1);
         assertThat(kessai.store().transitions(id)).filteredOn(PaymentStore.TransitionRow::applied)

@@ -14,7 +14,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The janitor must not look at a payment while its charge is still in flight: with the harness' janitor schedule
- * (first look 200 ms after the payment was created, response timeout 700 ms) it inquires while Kessai still waits
+ * (first look 200 ms after the payment was created, response timeout 2.5 s) it inquires while Kessai still waits
  * for GMO's answer, applies "captured", and the API answers 201 instead of 504 provider_timeout.
  */
 class JanitorInFlightChargeTest {

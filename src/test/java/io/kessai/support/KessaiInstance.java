@@ -58,8 +58,8 @@ public final class KessaiInstance implements AutoCloseable {
         p.put("kessai.db.url", db.url());
         p.put("kessai.db.user", db.user());
         p.put("kessai.db.password", db.password());
-        p.put("kessai.sandbox.gmo-pg.slow-ms", "1500");
-        p.put("kessai.providers.gmo-pg.response-timeout-ms", "700");
+        p.put("kessai.sandbox.gmo-pg.slow-ms", "4000");
+        p.put("kessai.providers.gmo-pg.response-timeout-ms", "2500");
         p.put("kessai.providers.gmo-pg.retry.initial-delay-ms", "20");
         p.put("kessai.providers.gmo-pg.retry.max-delay-ms", "200");
         // The asynchronous half, fast: relays, inbox and schedules every few tens of milliseconds.
