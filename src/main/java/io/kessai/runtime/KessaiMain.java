@@ -35,8 +35,38 @@ public final class KessaiMain {
         });
     }
 
-    public static void main(String[] args) throws Exception {
-        new KessaiMain(null).main.run(args);
+    /**
+     * Runs Kessai until it is stopped. A start that fails (an invalid setting, a port in use, a store that
+     * cannot be reached) prints one line naming the cause and exits with status 1 at once, releasing the
+     * sandbox ports and the H2 file lock.
+     */
+    public static void main(String[] args) {
+        routeJavaUtilLoggingToSlf4j();
+        try {
+            new KessaiMain(null).main.run(args);
+        } catch (Throwable e) {
+            System.err.println("Kessai could not start: " + rootMessage(e));
+            System.exit(1);
+        }
+    }
+
+    /** One log format: java.util.logging records go through SLF4J (logback) instead of their own console handler. */
+    static void routeJavaUtilLoggingToSlf4j() {
+        if (!org.slf4j.bridge.SLF4JBridgeHandler.isInstalled()) {
+            org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+            org.slf4j.bridge.SLF4JBridgeHandler.install();
+        }
+    }
+
+    /** The innermost message that says something (configuration errors name the key and the rule). */
+    static String rootMessage(Throwable e) {
+        String message = e.getMessage();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+        }
+        return message == null ? e.getClass().getName() : message.replace('\n', ' ').replaceAll("\\s+", " ").trim();
     }
 
     /** Starts Kessai without blocking (tests, embedding in a launcher). */

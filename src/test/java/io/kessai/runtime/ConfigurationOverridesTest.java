@@ -31,13 +31,39 @@ class ConfigurationOverridesTest {
     }
 
     @Test
+    void anInvalidSettingStopsStartUpWithOneLineNamingTheKeyAndTheRule(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("kessai.log");
+        Process kessai = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "-Dkessai.http.port=" + freePort(),
+                "-Dkessai.db.url=jdbc:h2:file:" + dir.resolve("store/kessai"),
+                "-Dkessai.providers.gmo-pg.merchant.name=" + "x".repeat(31),
+                KessaiMain.class.getName()))
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        try {
+            assertThat(kessai.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("Kessai exits by itself").isTrue();
+            String output = Files.readString(log);
+            assertThat(kessai.exitValue()).as(output).isEqualTo(1);
+            assertThat(output).contains("Kessai could not start: ")
+                    .contains("kessai.providers.gmo-pg.merchant.name")
+                    .contains("at most 30 characters")
+                    .doesNotContain("\tat ").doesNotContain("Exception in thread");
+        } finally {
+            kessai.destroyForcibly();
+        }
+    }
+
+    @Test
     void environmentVariablesAndSystemPropertiesOverrideTheDefaults(@TempDir Path dir) throws Exception {
         int port = freePort();
         Path log = dir.resolve("kessai.log");
         ProcessBuilder builder = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
-                "-Dkessai.public-base-url=http://localhost:" + port,
                 "-Dkessai.scheduler.name=kessai-overrides-test",
                 KessaiMain.class.getName()))
                 .directory(dir.toFile())
@@ -56,6 +82,20 @@ class ConfigurationOverridesTest {
             assertThat(kessai.isAlive()).as(Files.readString(log)).isTrue();
             assertThat(Files.exists(dir.resolve("store/kessai.mv.db"))).isTrue();
             assertThat(Files.exists(dir.resolve("data"))).as("the default ./data store was not used").isFalse();
+
+            // kessai.public-base-url was not set: it follows the port, so 3-D Secure comes back to this Kessai.
+            HttpRequest tds = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/payments"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(Orders.json(Orders.gmoCard("tok_tds")))).build();
+            HttpResponse<String> created = http.send(tds, HttpResponse.BodyHandlers.ofString());
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            String acsPage = new com.fasterxml.jackson.databind.ObjectMapper().readTree(created.body())
+                    .path("nextAction").path("url").asText();
+            HttpResponse<String> acs = http.send(HttpRequest.newBuilder(URI.create(acsPage + "?result=success")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(acs.statusCode()).isEqualTo(302);
+            assertThat(acs.headers().firstValue("Location").orElseThrow())
+                    .startsWith("http://localhost:" + port + "/callbacks/gmo-pg?p=");
         } finally {
             kessai.destroy();
             kessai.waitFor();
