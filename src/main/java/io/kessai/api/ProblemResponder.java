@@ -1,5 +1,6 @@
 package io.kessai.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,7 +12,12 @@ import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Turns any failure of an API route into an RFC 9457 problem whose {@code title} is a canonical error code. */
+import java.util.List;
+
+/**
+ * Turns any failure of an API route into an RFC 9457 problem whose {@code title} is a canonical error code, and
+ * writes the problems the HTTP server answers itself ({@link #document}).
+ */
 public final class ProblemResponder {
     private static final Logger LOG = LoggerFactory.getLogger(ProblemResponder.class);
     public static final String PROBLEM_JSON = "application/problem+json";
@@ -24,16 +30,16 @@ public final class ProblemResponder {
 
     public String respond(Exchange exchange) throws Exception {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (failure instanceof io.kessai.webhook.WebhookRejected w) {
-            // A webhook answer: the status is what the provider acts on (it retries on 5xx).
-            return write(exchange, w.status(), w.title(), "webhook-" + w.title(), w.getMessage(), json.createObjectNode(), null);
+        if (failure instanceof HttpProblem p) {
+            // A refusal at the door (media type), or a webhook answer: the status is what a provider acts on
+            // (it retries on 5xx).
+            ObjectNode problem = json.createObjectNode();
+            errors(problem, p.errors());
+            return write(exchange, p.status(), p.title(), p.type(), p.getMessage(), problem, null);
         }
         KessaiException k = failure instanceof KessaiException ke ? ke : internal(failure, exchange);
         ObjectNode problem = json.createObjectNode();
-        ArrayNode errors = problem.putArray("errors");
-        for (FieldError e : k.errors()) {
-            errors.addObject().put("field", e.field()).put("code", e.code()).put("message", e.message());
-        }
+        errors(problem, k.errors());
         if (k.paymentId() != null) {
             problem.put("paymentId", k.paymentId());
         }
@@ -45,19 +51,48 @@ public final class ProblemResponder {
                 k.code() == ErrorCode.PROVIDER_UNAVAILABLE ? "1" : null);
     }
 
-    /** The problem document (members type, title, status, detail, instance, then {@code extensions}) and its headers. */
-    private String write(Exchange exchange, int status, String title, String type, String detail, ObjectNode extensions,
-                         String retryAfter) throws Exception {
+    /**
+     * The document of a problem the HTTP server answers itself, outside any route (unknown path, wrong method,
+     * a body, URI or headers over the limit): {@code type} is the title's.
+     */
+    public String document(int status, String title, String detail, String instance, List<FieldError> errors) {
+        ObjectNode extensions = json.createObjectNode();
+        errors(extensions, errors);
+        try {
+            return json.writeValueAsString(problem(status, title, title, detail, instance, extensions));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void errors(ObjectNode problem, List<FieldError> fieldErrors) {
+        ArrayNode errors = problem.putArray("errors");
+        for (FieldError e : fieldErrors) {
+            errors.addObject().put("field", e.field()).put("code", e.code()).put("message", e.message());
+        }
+    }
+
+    /** The problem document: members type, title, status, detail, instance, then {@code extensions}. */
+    private ObjectNode problem(int status, String title, String type, String detail, String instance,
+                               ObjectNode extensions) {
         ObjectNode problem = json.createObjectNode()
                 .put("type", "https://kessai.io/problems/" + type)
                 .put("title", title)
                 .put("status", status)
                 .put("detail", detail)
-                .put("instance", exchange.getProperty("kessaiApiPath", String.class));
+                .put("instance", instance);
         if (!extensions.has("errors")) {
             problem.putArray("errors");
         }
         problem.setAll(extensions);
+        return problem;
+    }
+
+    /** The problem document and its headers. */
+    private String write(Exchange exchange, int status, String title, String type, String detail, ObjectNode extensions,
+                         String retryAfter) throws Exception {
+        ObjectNode problem = problem(status, title, type, detail, exchange.getProperty("kessaiApiPath", String.class),
+                extensions);
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);

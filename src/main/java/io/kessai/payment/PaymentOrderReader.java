@@ -2,6 +2,7 @@ package io.kessai.payment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kessai.api.JsonBody;
 import io.kessai.model.FieldError;
 import io.kessai.model.PaymentOrder;
 import io.kessai.model.PaymentOrder.Address;
@@ -11,7 +12,6 @@ import io.kessai.model.PaymentOrder.Item;
 import io.kessai.model.PaymentOrder.Method;
 import io.kessai.model.PaymentOrder.ReturnUrls;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.OffsetDateTime;
@@ -61,23 +61,25 @@ public final class PaymentOrderReader {
         this.clock = clock;
     }
 
-    /** Parses JSON text; a body that is not a JSON object is one error on the whole body. */
+    /**
+     * Parses one JSON document in UTF-8 ({@link JsonBody#readOne}: nothing after it, no repeated key); a body
+     * that breaks that or is not a JSON object is one error on the whole body.
+     */
     public JsonNode parse(byte[] body, List<FieldError> errors) {
         if (body == null || body.length == 0) {
             errors.add(new FieldError("", "required", "the request body must be a JSON object"));
             return null;
         }
-        try {
-            JsonNode node = json.readTree(body);
-            if (node == null || !node.isObject()) {
-                errors.add(new FieldError("", "type", "the request body must be a JSON object"));
-                return null;
-            }
-            return node;
-        } catch (IOException e) {
-            errors.add(new FieldError("", "malformed_json", "the request body is not valid JSON"));
+        int before = errors.size();
+        JsonNode node = JsonBody.readOne(json, body, errors);
+        if (errors.size() > before) {
             return null;
         }
+        if (node == null || !node.isObject()) {
+            errors.add(new FieldError("", "type", "the request body must be a JSON object"));
+            return null;
+        }
+        return node;
     }
 
     public PaymentOrder read(JsonNode node, List<FieldError> errors) {

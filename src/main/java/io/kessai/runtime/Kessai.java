@@ -2,6 +2,7 @@ package io.kessai.runtime;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kessai.api.JsonBody;
 import io.kessai.api.ProblemResponder;
 import io.kessai.events.EventFactory;
 import io.kessai.events.OutboxRelay;
@@ -171,6 +172,7 @@ public final class Kessai {
         registry.bind("kessaiInFlight", inFlight);
         registry.bind("kessaiUpstream", upstream);
         registry.bind("kessaiProblems", new ProblemResponder(json));
+        registry.bind("kessaiJsonBody", new JsonBody());
         registry.bind("gmoSettings", gmo);
         registry.bind("gmoRequests", new GmoRequests(gmo, json));
         registry.bind("gmoAnswers", new GmoAnswers(json));

@@ -28,6 +28,8 @@ public final class KessaiMain {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
                 Kessai.bind(support.getCamelContext());
+                // camel-main takes the HTTP server factory it finds in the registry: Kessai's limits and problems.
+                support.getCamelContext().getRegistry().bind("kessaiHttpServerFactory", new KessaiHttpServer.Factory());
                 // Only the installed providers' routes: a provider without configuration has no beans.
                 support.configure().setRoutesIncludePattern(String.join(",",
                         Kessai.routes(support.getCamelContext(), true).stream().map(r -> "classpath:" + r).toList()));

@@ -1,25 +1,27 @@
 package io.kessai.webhook;
 
+import io.kessai.api.HttpProblem;
+import io.kessai.model.FieldError;
+
+import java.util.List;
+
 /**
  * A webhook Kessai will not store: the answer's status tells the provider whether to retry
- * (401 forged, 400 malformed, 404 unknown provider, 413 too large, 503 store unavailable: retry).
+ * (401 forged, 400 malformed, 404 unknown provider, 413 too large, 415 not the provider's media type,
+ * 503 store unavailable: retry).
  */
-public class WebhookRejected extends RuntimeException {
-    private final int status;
-    private final String title;
-
+public class WebhookRejected extends HttpProblem {
     public WebhookRejected(int status, String title, String detail) {
-        super(detail);
-        this.status = status;
-        this.title = title;
+        this(status, title, detail, List.of());
     }
 
-    public int status() {
-        return status;
+    public WebhookRejected(int status, String title, String detail, List<FieldError> errors) {
+        super(status, title, detail, errors);
     }
 
-    public String title() {
-        return title;
+    @Override
+    public String type() {
+        return "webhook-" + title();
     }
 
     public static WebhookRejected forged(String detail) {
@@ -28,5 +30,10 @@ public class WebhookRejected extends RuntimeException {
 
     public static WebhookRejected malformed(String detail) {
         return new WebhookRejected(400, "invalid_request", detail);
+    }
+
+    /** A refusal of the HTTP door (media type) as the webhook's answer. */
+    public static WebhookRejected of(HttpProblem problem) {
+        return new WebhookRejected(problem.status(), problem.title(), problem.getMessage(), problem.errors());
     }
 }

@@ -13,13 +13,23 @@ public interface WebhookVerifier {
     /** @throws WebhookRejected 401 when forged, 400 when malformed */
     Verified verify(byte[] body, Map<String, Object> headers, String remoteAddress);
 
-    /** The notification's body as a JSON object, or 400 malformed. */
+    /**
+     * The Content-Type the provider sends its notifications with; another one is answered
+     * {@code 415 unsupported_media_type}. JSON ({@link io.kessai.api.JsonBody}) by default.
+     */
+    default String mediaType() {
+        return io.kessai.api.JsonBody.MEDIA_TYPE;
+    }
+
+    /**
+     * The notification's body as one JSON object in UTF-8 ({@link io.kessai.api.JsonBody#readOne}: nothing
+     * after it, no repeated key), or 400 malformed.
+     */
     static com.fasterxml.jackson.databind.JsonNode jsonObject(com.fasterxml.jackson.databind.ObjectMapper json, byte[] body) {
-        com.fasterxml.jackson.databind.JsonNode node;
-        try {
-            node = json.readTree(body);
-        } catch (java.io.IOException e) {
-            throw WebhookRejected.malformed("the body is not JSON");
+        java.util.List<io.kessai.model.FieldError> errors = new java.util.ArrayList<>();
+        com.fasterxml.jackson.databind.JsonNode node = io.kessai.api.JsonBody.readOne(json, body, errors);
+        if (!errors.isEmpty()) {
+            throw new WebhookRejected(400, "invalid_request", errors.get(0).message(), errors);
         }
         if (node == null || !node.isObject()) {
             throw WebhookRejected.malformed("the body is not a JSON object");

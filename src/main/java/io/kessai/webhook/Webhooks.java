@@ -1,5 +1,7 @@
 package io.kessai.webhook;
 
+import io.kessai.api.HttpProblem;
+import io.kessai.api.JsonBody;
 import io.kessai.events.Notice;
 import io.kessai.model.ProviderOutcome;
 import io.kessai.payment.Flow;
@@ -59,7 +61,22 @@ public final class Webhooks {
         if (verifier == null) {
             throw new WebhookRejected(404, "not_found", "no webhooks are taken for provider " + provider);
         }
-        byte[] body = body(exchange);
+        boolean json = JsonBody.MEDIA_TYPE.equals(verifier.mediaType());
+        try {
+            if (json) {
+                JsonBody.requireMediaType(exchange.getMessage());
+            }
+            byte[] body = body(exchange);
+            if (json) {
+                JsonBody.requireUtf8(body);
+            }
+            return store(exchange, provider, verifier, body);
+        } catch (HttpProblem p) {
+            throw p instanceof WebhookRejected w ? w : WebhookRejected.of(p);
+        }
+    }
+
+    private String store(Exchange exchange, String provider, WebhookVerifier verifier, byte[] body) {
         WebhookVerifier.Verified verified = verifier.verify(body, exchange.getMessage().getHeaders(), remoteAddress(exchange));
         boolean stored;
         try {

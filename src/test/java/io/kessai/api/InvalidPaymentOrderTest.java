@@ -461,9 +461,9 @@ class InvalidPaymentOrderTest {
     }
 
     @Test
-    void bodyThatIsNotDeclaredAsJsonIsRejectedAsMediaType() {
+    void bodyThatIsNotDeclaredAsJsonIsAnUnsupportedMediaType() {
         Answer answer = send("/payments", "text/plain", order().toString());
-        assertInvalid(answer, "Content-Type", "media_type");
+        assertProblem(answer, 415, "unsupported_media_type", "Content-Type", "media_type");
     }
 
     // ------------------------------------------------------------------ all at once

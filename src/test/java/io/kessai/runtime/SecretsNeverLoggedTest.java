@@ -166,7 +166,7 @@ class SecretsNeverLoggedTest {
         assertThat(malformed.status()).isEqualTo(400);
         Answer plain = postPlainText("/payments", Orders.gmoCard(CARD_TOKEN).toString());
         answers.add(plain);
-        assertThat(plain.status()).isEqualTo(400);
+        assertThat(plain.status()).isEqualTo(415);
 
         // token mode was really in use, so the Bearer check below is not vacuous
         assertThat(sandbox.requests()).extracting(GmoSandbox.RecordedRequest::authScheme).contains("Bearer");
