@@ -118,7 +118,7 @@ public final class KessaiProcess implements AutoCloseable {
             command.addAll(jvmOptions);
             new TreeMap<>(settings).forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
+            command.add(classpath());
             command.add(KessaiMain.class.getName());
             process = new ProcessBuilder(command).directory(workDir.toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -139,6 +139,13 @@ public final class KessaiProcess implements AutoCloseable {
         }
         lastStartTime = Duration.ofNanos(System.nanoTime() - begin);
         return this;
+    }
+
+    /** This JVM's classpath with every entry absolute (the child runs in another working directory). */
+    private static String classpath() {
+        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> !e.isEmpty()).map(e -> Path.of(e).toAbsolutePath().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
     private boolean ready() {
