@@ -60,7 +60,7 @@ public final class CrashStream {
         int afterAnswers();
     }
 
-    /** SIGKILL a few milliseconds after the next request has been sent (its answer not yet received). */
+    /** SIGKILL 5 ms after the next request (payment or capture) has been sent: its answer is not back yet. */
     public record KillInFlight(int afterAnswers) implements Disruption {
     }
 
@@ -252,8 +252,9 @@ public final class CrashStream {
             b = body == null ? b.POST(HttpRequest.BodyPublishers.noBody())
                     : b.header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-            if (create && killInFlightArmed.compareAndSet(true, false)) {
-                killer.schedule(() -> killNow("in flight: 5 ms after sending " + t.orderId), 5, TimeUnit.MILLISECONDS);
+            if (killInFlightArmed.compareAndSet(true, false)) {
+                killer.schedule(() -> killNow("in flight: 5 ms after sending " + (create ? "the payment " : "the capture ")
+                        + t.orderId), 5, TimeUnit.MILLISECONDS);
             }
             HttpResponse<String> r;
             requests.incrementAndGet();
