@@ -18,7 +18,7 @@ public final class Database implements Closeable {
     public Database(String url, String user, String password, int poolSize) {
         createH2Directory(url);
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
+        config.setJdbcUrl(durable(url));
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(poolSize);
@@ -31,6 +31,34 @@ public final class Database implements Closeable {
                 .table("kessai_schema_history")
                 .load()
                 .migrate();
+    }
+
+    /**
+     * An embedded H2 file store writes a commit to its file only up to {@code WRITE_DELAY} (500 ms by default)
+     * after it returns, so a process killed right after answering loses what it answered. {@code WRITE_DELAY=0}
+     * makes every committing transaction write its changes to the file before the commit returns (H2 2.x:
+     * {@code TransactionStore.endTransaction} commits the MVStore at once when its auto-commit delay is 0).
+     * This adds it to an embedded H2 URL that does not set WRITE_DELAY itself; an explicit value is kept, and
+     * in-memory, server ({@code tcp:}, {@code ssl:}) and read-only ({@code zip:}) URLs are left alone. It makes
+     * answers survive a crash of the process (kill -9), not of the machine: H2 does not fsync each commit.
+     */
+    static String durable(String url) {
+        String prefix = "jdbc:h2:";
+        if (!url.regionMatches(true, 0, prefix, 0, prefix.length())) {
+            return url;
+        }
+        String rest = url.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT);
+        for (String notAFile : new String[] {"mem:", "tcp:", "ssl:", "zip:"}) {
+            if (rest.startsWith(notAFile)) {
+                return url;
+            }
+        }
+        for (String setting : rest.split(";")) {
+            if (setting.trim().startsWith("write_delay=")) {
+                return url;
+            }
+        }
+        return url + (url.endsWith(";") ? "" : ";") + "WRITE_DELAY=0";
     }
 
     private static void createH2Directory(String url) {

@@ -192,6 +192,14 @@ final class GmoPayments {
         return n == null ? 0 : n.get();
     }
 
+    /** The orderId of the order with that accessId, or null. */
+    String orderIdOf(String accessId) {
+        synchronized (lock) {
+            Order o = byAccessId.get(accessId);
+            return o == null ? null : o.orderId;
+        }
+    }
+
     void reset() {
         synchronized (lock) {
             byAccessId.clear();

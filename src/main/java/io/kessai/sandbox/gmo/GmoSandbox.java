@@ -134,6 +134,7 @@ public final class GmoSandbox implements AutoCloseable {
     /** "リトライは一定間隔で正常応答をするまで最大5回送信されます。" */
     private static final int WEBHOOK_RETRIES = 5;
     private static final int MAX_BODY = 1024 * 1024;
+    private static final String UNREADABLE_BODY = "kessai.sandbox.unreadableBody";
     private static final Duration IDEMPOTENCY_TTL = Duration.ofHours(24);
     private static final String JSON = "application/json";
     private static final String PROBLEM_JSON = "application/problem+json";
@@ -238,8 +239,15 @@ public final class GmoSandbox implements AutoCloseable {
      * @param authScheme     {@code Basic}, {@code Bearer} or null (absent or another scheme)
      * @param status         HTTP status answered
      * @param title          problem title, or null for non-problem answers
+     * @param orderId        the order the request concerned ({@code order.orderId} or {@code orderId} of the body, or
+     *                       the order of its {@code accessId}), or null (no JSON body, an unknown accessId)
      */
-    public record RecordedRequest(String path, String idempotencyKey, String authScheme, int status, String title) {}
+    public record RecordedRequest(String path, String idempotencyKey, String authScheme, int status, String title,
+                                  String orderId) {
+        public RecordedRequest(String path, String idempotencyKey, String authScheme, int status, String title) {
+            this(path, idempotencyKey, authScheme, status, title, null);
+        }
+    }
 
     /**
      * One attempt to deliver a webhook.
@@ -480,6 +488,7 @@ public final class GmoSandbox implements AutoCloseable {
         String scheme = authScheme(authorization);
         AtomicInteger slot = null;
         Reply reply;
+        String orderId = null;
         try {
             if (path.startsWith(ACS_PREFIX)) {
                 reply = acsPage(exchange, path);
@@ -492,6 +501,9 @@ public final class GmoSandbox implements AutoCloseable {
                 }
                 if (!"POST".equals(exchange.getRequestMethod())) {
                     throw GmoProblem.methodNotAllowed();
+                }
+                if (endpoint != Endpoint.TOKEN) {
+                    orderId = orderOf(exchange);
                 }
                 String shop = authenticate(authorization, endpoint);
                 String counterKey = shop + " " + endpoint.path;
@@ -514,7 +526,7 @@ public final class GmoSandbox implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "GMO-PG sandbox: unexpected " + e.getClass().getName() + " on " + path);
             reply = problem(GmoProblem.internalError(), path);
         }
-        recorded.put(seq, new RecordedRequest(path, key, scheme, reply.status(), reply.title()));
+        recorded.put(seq, new RecordedRequest(path, key, scheme, reply.status(), reply.title(), orderId));
         if (slot != null) {
             // the connection is no longer counted once the answer is being sent
             slot.decrementAndGet();
@@ -726,6 +738,42 @@ public final class GmoSandbox implements AutoCloseable {
 
     // ------------------------------------------------------------------ helpers
 
+    /**
+     * The order a JSON request concerns, for {@link #requests()}: reads the body ahead and puts it back for the
+     * request's own processing. Null when the body is not JSON or names no known order.
+     */
+    private String orderOf(HttpExchange exchange) {
+        byte[] raw;
+        try {
+            raw = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
+        } catch (IOException e) {
+            // the request's own processing reports it where it always did
+            exchange.setStreams(InputStream.nullInputStream(), null);
+            exchange.setAttribute(UNREADABLE_BODY, Boolean.TRUE);
+            return null;
+        }
+        exchange.setStreams(new java.io.ByteArrayInputStream(raw), null);
+        if (raw.length > MAX_BODY) {
+            return null;
+        }
+        JsonNode body;
+        try {
+            body = GmoOpenApi.MAPPER.readTree(raw);
+        } catch (IOException e) {
+            return null;
+        }
+        if (body == null || !body.isObject()) {
+            return null;
+        }
+        if (body.path("order").hasNonNull("orderId")) {
+            return body.path("order").path("orderId").asText();
+        }
+        if (body.hasNonNull("orderId")) {
+            return body.path("orderId").asText();
+        }
+        return body.hasNonNull("accessId") ? payments.orderIdOf(body.path("accessId").asText()) : null;
+    }
+
     private JsonNode readJson(HttpExchange exchange) {
         byte[] raw = readBody(exchange);
         JsonNode node;
@@ -762,6 +810,9 @@ public final class GmoSandbox implements AutoCloseable {
     }
 
     private static byte[] readBody(HttpExchange exchange) {
+        if (exchange.getAttribute(UNREADABLE_BODY) != null) {
+            throw GmoProblem.invalidRequest("The request body could not be read.");
+        }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readNBytes(MAX_BODY + 1);
             if (body.length > MAX_BODY) {

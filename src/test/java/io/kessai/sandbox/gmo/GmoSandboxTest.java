@@ -277,6 +277,25 @@ class GmoSandboxTest {
     }
 
     @Test
+    void everyRecordedRequestNamesTheOrderItConcernsEvenAReplayOrARefusal() throws Exception {
+        String orderId = newOrderId();
+        String chargeKey = newKey();
+        HttpResponse<String> charged = post("/credit/charge", chargeRequest(orderId, "tok"), chargeKey);
+        String accessId = json(charged).get("orderReference").get("accessId").asText();
+        post("/credit/charge", chargeRequest(orderId, "tok"), chargeKey);
+        post("/order/capture", M.createObjectNode().put("accessId", accessId), newKey());
+        post("/order/inquiry", M.createObjectNode().put("orderId", orderId), null);
+        post("/credit/charge", chargeRequest(orderId, "tok"), null, basic(SHOP_ID, "wrong-pass"));
+        post("/order/capture", M.createObjectNode().put("accessId", "unknown-access-id"), newKey());
+
+        assertThat(sandbox.requests()).extracting(r -> r.path() + " " + r.status() + " " + r.orderId())
+                .containsExactly("/credit/charge 201 " + orderId, "/credit/charge 201 " + orderId,
+                        "/order/capture 201 " + orderId, "/order/inquiry 200 " + orderId,
+                        "/credit/charge 401 " + orderId, "/order/capture 400 null");
+        assertThat(sandbox.authorizations(orderId)).isEqualTo(1);
+    }
+
+    @Test
     void errorAnswersAreReplayedToo() throws Exception {
         String key = newKey();
         ObjectNode request = chargeRequest(newOrderId(), "tok");
