@@ -16,6 +16,7 @@ public class HttpProblem extends RuntimeException {
     public static final String INVALID_REQUEST = "invalid_request";
     public static final String UNAUTHORIZED = "unauthorized";
     public static final String INTERNAL_ERROR = "internal_error";
+    public static final String STORE_UNAVAILABLE = "store_unavailable";
 
     private final int status;
     private final String title;

@@ -64,10 +64,18 @@ public final class TransportProblems {
     public record Limits(long maxBodyBytes, int maxRequestLineBytes, int maxHeaderBytes, Duration bodyTimeout) {
     }
 
-    public TransportProblems(ProblemResponder problems, Supplier<Collection<Endpoint>> endpoints, Limits limits) {
+    private final java.util.function.BooleanSupplier started;
+
+    /**
+     * @param started whether Kessai's routes are all up: until then the server is listening but a path
+     *                without a route yet answers {@code 503} (retry), never a misleading 404
+     */
+    public TransportProblems(ProblemResponder problems, Supplier<Collection<Endpoint>> endpoints, Limits limits,
+                             java.util.function.BooleanSupplier started) {
         this.problems = problems;
         this.endpoints = endpoints;
         this.limits = limits;
+        this.started = started;
     }
 
     public Limits limits() {
@@ -126,7 +134,11 @@ public final class TransportProblems {
         String path = ctx.normalizedPath();
         Set<String> allowed = allowedMethods(path);
         HttpServerRequest request = ctx.request();
-        if (allowed.isEmpty()) {
+        if (!started.getAsBoolean()) {
+            ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+            answer(request, 503, HttpProblem.STORE_UNAVAILABLE, "Kessai is starting and cannot take this request yet;"
+                    + " send it again in a moment", path, List.of(), !request.isEnded());
+        } else if (allowed.isEmpty()) {
             answer(request, 404, HttpProblem.NOT_FOUND, "there is no resource at " + path, path, List.of(),
                     !request.isEnded());
         } else {

@@ -47,6 +47,7 @@ public final class PaymentService {
     private static final String LOCKED = "kessaiLockedKey";
     /** The status a capture, cancel or refund moves the payment to. */
     private static final String TARGET = "kessaiTargetStatus";
+    private static final String PREPARED = "kessaiPreparedOperation";
     /** The providerCode of the provider's "no such payment" answer to a reconciling inquiry. */
     private static final String NOT_AT_PROVIDER = "kessaiNotAtProvider";
 
@@ -332,6 +333,7 @@ public final class PaymentService {
         exchange.setProperty(TARGET, to);
         String key = operationKey(exchange);
         String requestHash = verb + ":" + (amount == null ? "full" : amount.stripTrailingZeros().toPlainString());
+        exchange.setProperty(PREPARED, new Prepared(verb, kind, from, amount, key, requestHash));
         boolean replay = false;
         if (key != null) {
             Optional<String> earlier = store.operationByClientKey(current.paymentId(), key);
@@ -357,6 +359,33 @@ public final class PaymentService {
         }
         exchange.setProperty(Flow.CALL_UPSTREAM, true);
         exchange.setProperty(Flow.OPERATION, store.startOperation(current.paymentId(), kind, amount, key, requestHash));
+    }
+
+    /** What the caller asked for, kept while an earlier operation is reconciled first. */
+    private record Prepared(String verb, String kind, PaymentStatus from, BigDecimal amount, String key, String requestHash) {
+    }
+
+    /**
+     * After an earlier operation was reconciled: if the provider's answer settled it and the payment is still
+     * where the requested operation starts, the requested operation goes ahead now (a new operation with its
+     * own upstream key: the earlier one is known not to have happened). Otherwise the answer is the payment as
+     * it is (or 504 while the earlier outcome is still open).
+     */
+    public boolean continueAfterReconcile(Exchange exchange) {
+        Prepared prepared = exchange.getProperty(PREPARED, Prepared.class);
+        if (prepared == null || !exchange.getProperty(Flow.RECONCILE, false, Boolean.class)) {
+            return false;
+        }
+        PaymentRecord current = store.find(exchange.getProperty(Flow.PAYMENT, PaymentRecord.class).paymentId()).orElseThrow();
+        if (current.status() != prepared.from() || !store.openOperations(current.paymentId()).isEmpty()) {
+            return false;
+        }
+        exchange.removeProperty(Flow.RECONCILE);
+        exchange.setProperty(Flow.PAYMENT, current);
+        exchange.setProperty(Flow.CALL_UPSTREAM, true);
+        exchange.setProperty(Flow.OPERATION, store.startOperation(current.paymentId(), prepared.kind(), prepared.amount(),
+                prepared.key(), prepared.requestHash()));
+        return true;
     }
 
     private static String operationKey(Exchange exchange) {

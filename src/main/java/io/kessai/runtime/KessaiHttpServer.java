@@ -73,7 +73,8 @@ public final class KessaiHttpServer {
             MainHttpServer configured = (MainHttpServer) defaults.newHttpServer(camelContext, properties);
             TransportProblems.Limits limits = limits(new Kessai.Config(camelContext));
             ProblemResponder problems = camelContext.getRegistry().lookupByNameAndType("kessaiProblems", ProblemResponder.class);
-            TransportProblems transport = new TransportProblems(problems, () -> endpoints(camelContext), limits);
+            TransportProblems transport = new TransportProblems(problems, () -> endpoints(camelContext), limits,
+                    () -> camelContext.getStatus().isStarted());
             MainServer server = new MainServer(transport);
             server.setCamelContext(camelContext);
             server.setConfiguration(configured.getConfiguration());
