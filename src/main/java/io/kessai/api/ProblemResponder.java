@@ -24,7 +24,7 @@ public final class ProblemResponder {
 
     public String respond(Exchange exchange) throws Exception {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (failure instanceof io.kessai.webhook.WebhookRejected w) {
+        if (failure instanceof io.kessai.provider.WebhookRejected w) {
             // A webhook answer: the status is what the provider acts on (it retries on 5xx).
             return write(exchange, w.status(), w.title(), "webhook-" + w.title(), w.getMessage(), json.createObjectNode(), null);
         }

@@ -8,11 +8,11 @@ import io.kessai.model.KessaiException;
 import io.kessai.model.NextAction;
 import io.kessai.model.PaymentError;
 import io.kessai.model.PaymentStatus;
+import io.kessai.model.PaymentView;
+import io.kessai.provider.ProviderExchange;
 import io.kessai.model.ProviderOutcome;
-import io.kessai.payment.Flow;
 import io.kessai.provider.RetryableUpstreamAnswer;
 import io.kessai.provider.UpstreamCalls;
-import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
 
 import java.time.OffsetDateTime;
@@ -89,7 +89,7 @@ public final class GmoAnswers {
      * orderReference status through {@link GmoStatusMap}, accessId, redirect and capture expiry.
      */
     public ProviderOutcome outcome(Exchange exchange) {
-        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        PaymentView payment = exchange.getProperty(ProviderExchange.PAYMENT, PaymentView.class);
         JsonNode answer = parse(exchange.getMessage().getBody(String.class));
         JsonNode ref = answer.path("orderReference");
         String gmoStatus = ProviderJson.text(ref, "status");

@@ -8,11 +8,11 @@ import io.kessai.model.KessaiException;
 import io.kessai.model.NextAction;
 import io.kessai.model.PaymentError;
 import io.kessai.model.PaymentOrder;
+import io.kessai.model.PaymentView;
+import io.kessai.provider.ProviderExchange;
 import io.kessai.model.PaymentStatus;
 import io.kessai.model.ProviderOutcome;
-import io.kessai.payment.Flow;
 import io.kessai.provider.UpstreamCalls;
-import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
 
 import java.math.BigDecimal;
@@ -69,7 +69,7 @@ public final class JapanPaymentAnswers {
             return refused(answer);
         }
         JsonNode data = verified(answer);
-        PaymentOrder order = exchange.getProperty(Flow.ORDER, PaymentOrder.class);
+        PaymentOrder order = exchange.getProperty(ProviderExchange.ORDER, PaymentOrder.class);
         JapanPaymentMethods.Method method = JapanPaymentMethods.of(order);
         NextAction action;
         if ("EWALLET".equals(method.payType())) {
@@ -91,7 +91,7 @@ public final class JapanPaymentAnswers {
 
     /** The query answer, also the confirmation of a notification and the janitor's question. */
     public ProviderOutcome queried(Exchange exchange) {
-        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        PaymentView payment = exchange.getProperty(ProviderExchange.PAYMENT, PaymentView.class);
         JsonNode answer = parse(exchange);
         if (!"1".equals(ProviderJson.text(answer, "status")) || !OK.equals(ProviderJson.text(answer, "error"))) {
             throw new KessaiException(ErrorCode.PROVIDER_ERROR, "japan-payment query failed: " + ProviderJson.text(answer, "msg"),

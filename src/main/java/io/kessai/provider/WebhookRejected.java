@@ -1,4 +1,4 @@
-package io.kessai.webhook;
+package io.kessai.provider;
 
 /**
  * A webhook Kessai will not store: the answer's status tells the provider whether to retry
