@@ -36,6 +36,12 @@ public record Capabilities(Set<String> currencies, Map<String, MethodCapabilitie
         ops.add(ProviderOperation.INQUIRY);
         operations = Collections.unmodifiableSet(ops);
         routesByDefault = Collections.unmodifiableSet(new LinkedHashSet<>(routesByDefault));
+        for (Map.Entry<String, MethodCapabilities> method : methods.entrySet()) {
+            if (method.getValue().authorizes() && !ops.contains(ProviderOperation.CAPTURE)) {
+                throw new IllegalArgumentException("method type " + method.getKey()
+                        + " authorizes now and captures later, so the provider must offer capture");
+            }
+        }
         for (String type : routesByDefault) {
             if (!methods.containsKey(type)) {
                 throw new IllegalArgumentException("a provider cannot be the default for method type " + type
