@@ -3,7 +3,7 @@ package io.kessai.events;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.f4b6a3.ulid.UlidCreator;
-import io.kessai.payment.PaymentService;
+import io.kessai.model.Money;
 import io.kessai.store.PaymentRecord;
 
 import java.io.IOException;
@@ -34,7 +34,7 @@ public final class EventFactory {
                 .put("paymentId", p.paymentId())
                 .put("orderId", p.orderId())
                 .put("status", p.status().wire())
-                .put("amount", PaymentService.format(p.amount(), p.currency()))
+                .put("amount", Money.format(p.amount(), p.currency()))
                 .put("currency", p.currency())
                 .put("source", notice.source());
         if (notice.providerEventId() != null) {
@@ -45,8 +45,8 @@ public final class EventFactory {
         e.put("occurredAt", time(now));
         e.put("receivedAt", time(notice.receivedAt() != null ? notice.receivedAt() : now));
         ObjectNode data = e.putObject("data");
-        data.put("capturedAmount", PaymentService.format(p.capturedAmount(), p.currency()));
-        data.put("refundedAmount", PaymentService.format(p.refundedAmount(), p.currency()));
+        data.put("capturedAmount", Money.format(p.capturedAmount(), p.currency()));
+        data.put("refundedAmount", Money.format(p.refundedAmount(), p.currency()));
         if (p.providerStatus() != null) {
             data.put("providerStatus", p.providerStatus());
         }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kessai.api.JsonBody;
 import io.kessai.model.FieldError;
+import io.kessai.model.FieldRules;
+import io.kessai.model.Money;
 import io.kessai.model.PaymentOrder;
 import io.kessai.model.PaymentOrder.Address;
 import io.kessai.model.PaymentOrder.Capture;
@@ -11,6 +13,7 @@ import io.kessai.model.PaymentOrder.Customer;
 import io.kessai.model.PaymentOrder.Item;
 import io.kessai.model.PaymentOrder.Method;
 import io.kessai.model.PaymentOrder.ReturnUrls;
+import io.kessai.provider.ProviderCatalog;
 
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -25,19 +28,16 @@ import java.util.regex.Pattern;
 
 /**
  * Turns a request body into a {@link PaymentOrder} and checks every rule of contract section 3. Every
- * broken rule is collected; provider rules are added later by the chosen provider.
+ * broken rule is collected; provider rules are added later by the chosen provider. The brands and token types an
+ * order may name are those of the installed providers' capability tables.
  */
 public final class PaymentOrderReader {
-    public static final List<String> PROVIDERS = List.of("gmo-pg", "payjp", "japan-payment", "ito-japan", "paymentoptions");
+    /** The canonical method types of the contract; what each provider takes of them is its capability table's. */
     public static final List<String> METHOD_TYPES = List.of("card", "konbini", "ewallet", "bank_transfer", "hosted_checkout");
-    static final List<String> TOKEN_TYPES = List.of("MP_TOKEN", "APPLE_PAY_TOKEN", "GOOGLE_PAY_TOKEN");
-    static final Map<String, List<String>> BRANDS = Map.of(
-            "konbini", List.of("LAWSON", "FAMILYMART", "SEVEN_ELEVEN", "MINISTOP"),
-            "ewallet", List.of("AU_PAY", "MERPAY"),
-            // SMBC and PAYEASY are GMO PG's other bank payments (virtual account at SMBC, Pay-easy).
-            "bank_transfer", List.of("GMO_AOZORA", "SMBC", "PAYEASY"));
     static final List<String> CAPTURE_MODES = List.of(Capture.IMMEDIATE, Capture.MANUAL, Capture.SCHEDULED);
     static final List<String> ITEM_TYPES = List.of("DIGITAL", "PHYSICAL", "SERVICE");
+    /** A provider id; whether it is installed, and what it takes, is decided when the provider is chosen (422). */
+    private static final Pattern PROVIDER_ID = io.kessai.provider.ProviderModules.ID;
     private static final Pattern ORDER_ID = Pattern.compile("[0-9A-Za-z_-]{1,48}");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}|SGP-USD");
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
@@ -55,10 +55,18 @@ public final class PaymentOrderReader {
 
     private final ObjectMapper json;
     private final Clock clock;
+    private final ProviderCatalog catalog;
 
-    public PaymentOrderReader(ObjectMapper json, Clock clock) {
+    /** @param catalog the installed providers' brands and token types */
+    public PaymentOrderReader(ObjectMapper json, Clock clock, ProviderCatalog catalog) {
         this.json = json;
         this.clock = clock;
+        this.catalog = catalog;
+    }
+
+    /** A reader for the brands and token types of every provider module on the classpath. */
+    public PaymentOrderReader(ObjectMapper json, Clock clock) {
+        this(json, clock, ProviderCatalog.discovered());
     }
 
     /**
@@ -90,7 +98,7 @@ public final class PaymentOrderReader {
         rules.pattern("orderId", orderId, ORDER_ID, "1 to 48 characters of [0-9A-Za-z_-]");
 
         String provider = f.string("provider", false);
-        rules.oneOf("provider", provider, PROVIDERS);
+        rules.pattern("provider", provider, PROVIDER_ID, "a provider id: 1 to 32 of [a-z0-9-]");
 
         String currency = f.string("currency", true);
         boolean currencyOk = rules.pattern("currency", currency, CURRENCY, "an ISO 4217 code such as JPY or USD");
@@ -155,7 +163,7 @@ public final class PaymentOrderReader {
                 items, description, returnUrls, platformFee, metadata);
     }
 
-    private static Method readMethod(JsonFields f, FieldRules rules) {
+    private Method readMethod(JsonFields f, FieldRules rules) {
         JsonFields m = f.object("method", true, METHOD_FIELDS);
         if (m == null) {
             return null;
@@ -163,7 +171,11 @@ public final class PaymentOrderReader {
         Method method = new Method(m.string("type", true), m.string("token", false), m.string("tokenType", false),
                 m.string("memberId", false), m.string("cardId", false), m.string("brand", false));
         rules.oneOf("method.type", method.type(), METHOD_TYPES);
-        rules.oneOf("method.tokenType", method.tokenType(), TOKEN_TYPES);
+        if (method.tokenType() != null && catalog.tokenTypes().isEmpty()) {
+            rules.add("method.tokenType", "enum", "no installed provider reads a token type");
+        } else {
+            rules.oneOf("method.tokenType", method.tokenType(), List.copyOf(new java.util.TreeSet<>(catalog.tokenTypes())));
+        }
         if ("card".equals(method.type())) {
             boolean token = method.token() != null;
             boolean onFile = method.memberId() != null;
@@ -174,11 +186,11 @@ public final class PaymentOrderReader {
                 rules.add("method.cardId", "requires", "goes with method.memberId");
             }
             rules.maxLength("method.token", method.token(), 4096);
-        } else if (method.type() != null && BRANDS.containsKey(method.type())) {
+        } else if (method.type() != null && !catalog.brandsOf(method.type()).isEmpty()) {
             if (method.brand() == null) {
                 rules.add("method.brand", "required", "is required for " + method.type());
             } else {
-                rules.oneOf("method.brand", method.brand(), BRANDS.get(method.type()));
+                rules.oneOf("method.brand", method.brand(), List.copyOf(new java.util.TreeSet<>(catalog.brandsOf(method.type()))));
             }
         }
         if (method.tokenType() != null && !"card".equals(method.type())) {
@@ -273,11 +285,8 @@ public final class PaymentOrderReader {
         }
     }
 
-    /** Decimals a currency allows: JPY 0, USD 2 (SGP-USD is ITO-Japan's USD settled in Singapore). */
+    /** Decimals a currency allows: JPY 0, USD 2 (see {@link Money#fractionDigits}). */
     public static int fractionDigits(String currency) {
-        if ("SGP-USD".equals(currency)) {
-            return 2;
-        }
-        return Math.max(0, Currency.getInstance(currency).getDefaultFractionDigits());
+        return Money.fractionDigits(currency);
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.github.f4b6a3.ulid.UlidCreator;
 import io.kessai.model.ErrorCode;
 import io.kessai.model.FieldError;
+import io.kessai.model.FieldRules;
 import io.kessai.model.KessaiException;
 import io.kessai.model.PaymentError;
 import io.kessai.model.PaymentOrder;

@@ -1,39 +1,58 @@
 package io.kessai.provider;
 
+import io.kessai.model.FieldRules;
 import io.kessai.model.PaymentOrder;
-import io.kessai.payment.FieldRules;
 
 import java.util.Set;
 
 /**
- * What the core needs to know about a provider before it calls it. The conversation itself lives in the
- * provider's routes ({@code routes/providers/<id>.camel.yaml}), which serve
- * {@code direct:kessai-<id>-charge}, {@code -capture}, {@code -cancel}, {@code -refund} and {@code -inquiry}.
+ * An installed provider as the payment core sees it before it calls the provider's routes: its capability table
+ * and the rules of its document that Kessai checks before any upstream call. Made by its {@link ProviderModule};
+ * the conversation itself lives in the provider's routes ({@code routes/providers/<id>.camel.yaml}).
  */
 public interface PaymentProvider {
     String id();
 
-    Set<String> currencies();
+    Capabilities capabilities();
 
-    Set<String> methodTypes();
+    /** Adds every rule of the provider's document that the order breaks (400 field by field), or throws 422 unsupported. */
+    void check(PaymentOrder order, FieldRules rules);
+
+    /** Whether this order may send the customer to a redirect, so that returnUrls.success is required. */
+    default boolean mayRedirect(PaymentOrder order) {
+        return false;
+    }
+
+    // ---- read off the capability table ----------------------------------------------------------------------
+
+    default Set<String> currencies() {
+        return capabilities().currencies();
+    }
+
+    default Set<String> methodTypes() {
+        return capabilities().methodTypes();
+    }
 
     /** Whether the provider can authorize now and capture later (capture modes manual and scheduled) for this method type. */
-    boolean authorizes(String methodType);
+    default boolean authorizes(String methodType) {
+        Capabilities.MethodCapabilities method = capabilities().method(methodType);
+        return method != null && method.authorizes() && capabilities().offers(ProviderOperation.CAPTURE);
+    }
 
-    boolean partialCapture();
+    default boolean partialCapture() {
+        return capabilities().partialCapture();
+    }
 
     /** Whether a payment can be voided or cancelled at the provider before money moved. */
     default boolean cancels() {
-        return true;
+        return capabilities().offers(ProviderOperation.CANCEL);
     }
 
-    boolean refunds();
+    default boolean refunds() {
+        return capabilities().offers(ProviderOperation.REFUND);
+    }
 
-    boolean partialRefund();
-
-    /** Adds every rule of the provider's document that the order breaks. */
-    void check(PaymentOrder order, FieldRules rules);
-
-    /** Whether this order may send the customer to a redirect, so that returnUrls are required. */
-    boolean mayRedirect(PaymentOrder order);
+    default boolean partialRefund() {
+        return capabilities().partialRefund();
+    }
 }

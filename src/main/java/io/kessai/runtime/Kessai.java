@@ -6,47 +6,33 @@ import io.kessai.api.JsonBody;
 import io.kessai.api.ProblemResponder;
 import io.kessai.events.EventFactory;
 import io.kessai.events.OutboxRelay;
+import io.kessai.model.PaymentView;
+import io.kessai.payment.BrowserReturns;
 import io.kessai.payment.JanitorSchedule;
 import io.kessai.payment.KeyLocks;
-import io.kessai.provider.gmo.GmoWebhookVerifier;
-import io.kessai.provider.japanpayment.JapanPaymentAnswers;
-import io.kessai.provider.japanpayment.JapanPaymentProvider;
-import io.kessai.provider.japanpayment.JapanPaymentRequests;
-import io.kessai.provider.japanpayment.JapanPaymentSettings;
-import io.kessai.provider.japanpayment.JapanPaymentSignature;
-import io.kessai.sandbox.japanpayment.JapanPaymentSandbox;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.PublicKey;
-import java.security.interfaces.RSAPrivateCrtKey;
-import java.security.spec.RSAPublicKeySpec;
-import io.kessai.provider.japanpayment.JapanPaymentWebhookVerifier;
-import io.kessai.schedule.Backoff;
-import io.kessai.schedule.Janitor;
-import io.kessai.schedule.QuartzJobStore;
-import io.kessai.schedule.ScheduledCaptures;
-import io.kessai.store.InboxStore;
-import io.kessai.store.OutboxStore;
-import io.kessai.webhook.Webhooks;
 import io.kessai.payment.PaymentOrderReader;
 import io.kessai.payment.PaymentService;
 import io.kessai.payment.StateMachine;
 import io.kessai.provider.InFlightLimits;
+import io.kessai.provider.PaymentLookup;
+import io.kessai.provider.ProviderModule;
+import io.kessai.provider.ProviderModules;
+import io.kessai.provider.ProviderOperation;
 import io.kessai.provider.Providers;
+import io.kessai.provider.Setting;
 import io.kessai.provider.UpstreamCalls;
 import io.kessai.provider.UpstreamPolicy;
 import io.kessai.payment.Reconciliation;
-import io.kessai.provider.gmo.GmoAnswers;
-import io.kessai.provider.gmo.GmoAuth;
-import io.kessai.provider.gmo.GmoCallback;
-import io.kessai.provider.gmo.GmoProvider;
-import io.kessai.provider.gmo.GmoRequests;
-import io.kessai.provider.gmo.GmoSettings;
-import io.kessai.sandbox.gmo.GmoSandbox;
+import io.kessai.provider.WebhookVerifier;
+import io.kessai.schedule.Backoff;
+import io.kessai.schedule.Janitor;
+import io.kessai.schedule.QuartzJobStore;
+import io.kessai.schedule.ScheduledCaptures;
 import io.kessai.store.Database;
+import io.kessai.store.InboxStore;
+import io.kessai.store.OutboxStore;
 import io.kessai.store.PaymentStore;
+import io.kessai.webhook.Webhooks;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Resource;
@@ -59,17 +45,24 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
- * Wires Kessai into a CamelContext: its beans, its built-in sandboxes when enabled, and its YAML routes.
- * {@link #install(CamelContext)} is the whole story for an application that embeds Kessai; the standalone
- * runtime ({@link KessaiMain}) binds the same beans and lets camel-main load the same routes.
+ * Wires Kessai into a CamelContext: its beans, the provider modules switched on by configuration (each with its
+ * beans, its sandbox when enabled, and its routes), and its YAML routes. {@link #install(CamelContext)} is the whole
+ * story for an application that embeds Kessai; the standalone runtime ({@link KessaiMain}) binds the same beans and
+ * lets camel-main load the same routes. The core knows a provider only through its {@link ProviderModule}.
  */
 public final class Kessai {
     private static final Logger LOG = LoggerFactory.getLogger(Kessai.class);
-    /** Every Kessai key with its default, on the classpath of the library jar. */
+    /** Every Kessai key with its default, on the classpath of the library jar (providers' keys: their modules). */
     public static final String DEFAULTS = "classpath:kessai.properties";
     /** The transport-free routes: direct:kessai-* and the relays and schedules. */
     public static final List<String> ROUTES = List.of(
@@ -77,10 +70,8 @@ public final class Kessai {
             "routes/inbox.camel.yaml", "routes/schedules.camel.yaml");
     /** The HTTP API and webhook fan-in (REST DSL); they need a platform-http server in the context. */
     public static final List<String> HTTP_ROUTES = List.of("routes/api.camel.yaml", "routes/webhooks.camel.yaml");
-    /** Configuration keys whose values camel-main must mask in its start-up summary. */
-    public static final String SENSITIVE_KEYWORDS = "shop-pass,shoppass,secret-key,secretkey,private-key,privatekey,"
-            + "client-secret,clientsecret,api-key,apikey,webhook-token,webhooktoken,webhook-secret,webhooksecret,"
-            + "access-key,accesskey";
+    /** The comma-separated provider ids to install; empty: every module on the classpath. */
+    public static final String ENABLED = "kessai.providers.enabled";
 
     private Kessai() {
     }
@@ -95,7 +86,12 @@ public final class Kessai {
 
     /** As {@link #install(CamelContext)}, plus the HTTP API when the context has a platform-http server. */
     public static void install(CamelContext context, boolean httpApi) throws Exception {
-        bind(context);
+        install(context, httpApi, ProviderModules.discover());
+    }
+
+    /** As {@link #install(CamelContext, boolean)} with these provider modules instead of those on the classpath. */
+    public static void install(CamelContext context, boolean httpApi, List<ProviderModule> modules) throws Exception {
+        bind(context, modules);
         List<Resource> resources = new ArrayList<>();
         for (String route : routes(context, httpApi)) {
             resources.add(PluginHelper.getResourceLoader(context).resolveResource("classpath:" + route));
@@ -106,21 +102,49 @@ public final class Kessai {
     /** The route files of a bound context: the core, each installed provider's, and the HTTP API if asked. */
     public static List<String> routes(CamelContext context, boolean httpApi) {
         List<String> routes = new ArrayList<>(ROUTES);
-        Providers providers = context.getRegistry().lookupByNameAndType("kessaiProviders", Providers.class);
-        providers.installed().forEach(id -> routes.add("routes/providers/" + id + ".camel.yaml"));
+        InstalledModules installed = context.getRegistry().lookupByNameAndType("kessaiModules", InstalledModules.class);
+        installed.modules().forEach(module -> routes.add(module.routes()));
         if (httpApi) {
             routes.addAll(HTTP_ROUTES);
         }
         return routes;
     }
 
-    /** Adds Kessai's defaults under whatever the application configured, then binds every bean. */
+    /**
+     * The configuration keys camel-main masks in its start-up summary: the last word of every secret setting of the
+     * provider modules on the classpath, as written and without hyphens (camel-main also sees camelCase keys).
+     */
+    public static String sensitiveKeywords() {
+        Set<String> words = new LinkedHashSet<>();
+        for (ProviderModule module : ProviderModules.discover()) {
+            for (Setting setting : module.settings()) {
+                if (setting.secret()) {
+                    words.add(setting.name());
+                    words.add(setting.name().replace("-", ""));
+                }
+            }
+        }
+        return String.join(",", words);
+    }
+
+    /** The provider modules of a bound context, in the order they were installed. */
+    record InstalledModules(List<ProviderModule> modules) {
+    }
+
+    /** {@link #bind(CamelContext, List)} with the provider modules on the classpath. */
     public static void bind(CamelContext context) {
+        bind(context, ProviderModules.discover());
+    }
+
+    /** Adds Kessai's defaults under whatever the application configured, then binds every bean. */
+    public static void bind(CamelContext context, List<ProviderModule> modules) {
         PropertiesComponent pc = context.getPropertiesComponent();
         if (pc.getLocations().stream().noneMatch(l -> l.contains("kessai.properties"))) {
             pc.addLocation(DEFAULTS);
         }
+        pc.addPropertiesSource(new ModuleDefaults(modules));
         Config config = new Config(context);
+        List<ProviderModule> installed = enabled(config, modules);
 
         ObjectMapper json = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -129,28 +153,38 @@ public final class Kessai {
         Clock clock = Clock.systemUTC();
         ZoneId zone = ZoneId.of(config.get("kessai.time-zone"));
 
-        if (config.flag("kessai.sandbox.enabled")) {
-            startSandboxes(context, config);
-        }
-
         Database database = new Database(config.get("kessai.db.url"), config.get("kessai.db.user"),
                 java.util.Objects.requireNonNullElse(config.find("kessai.db.password"), ""), config.integer("kessai.db.pool-size"));
         closeWithContext(context, database);
         PaymentStore store = new PaymentStore(database, json, clock);
+        PaymentLookup lookup = paymentLookup(store);
 
-        GmoSettings gmo = GmoSettings.from(config::find, config.get("kessai.public-base-url"));
-        Providers providers = new Providers(config.routing());
-        providers.register(new GmoProvider(gmo, clock));
-        JapanPaymentSettings japanPayment = JapanPaymentSettings.from(config::find, config.get("kessai.public-base-url"));
-        if (japanPayment != null) {
-            providers.register(new JapanPaymentProvider());
+        Map<ProviderModule, ModuleContext> contexts = new LinkedHashMap<>();
+        for (ProviderModule module : installed) {
+            contexts.put(module, new ModuleContext(module.id(), context, config, json, clock, lookup));
         }
+        if (config.flag("kessai.sandbox.enabled")) {
+            contexts.forEach((module, moduleContext) -> module.startSandbox(moduleContext)
+                    .ifPresent(url -> LOG.info("{} sandbox listening on {}", module.id(), url)));
+        }
+        ProviderChecks.requireSettings(installed, config);
 
-        JanitorSchedule janitorSchedule = janitorSchedule(config, providers);
+        Providers providers = new Providers(routing(config, installed));
+        Map<String, WebhookVerifier> verifiers = new HashMap<>();
+        Map<String, ToIntFunction<String>> limits = new HashMap<>();
+        contexts.forEach((module, moduleContext) -> {
+            ProviderModule.Installed provider = module.install(moduleContext);
+            checkInstalled(module, provider);
+            providers.register(provider.provider());
+            limits.put(module.id(), provider.inFlightLimit());
+            if (provider.webhookVerifier() != null) {
+                verifiers.put(module.id(), provider.webhookVerifier());
+            }
+        });
+
+        JanitorSchedule janitorSchedule = janitorSchedule(config, providers.installed());
         StateMachine stateMachine = new StateMachine(store, json, new EventFactory(json, zone), janitorSchedule);
-        int japanPaymentInFlight = config.integer("kessai.providers.japan-payment.in-flight");
-        InFlightLimits inFlight = new InFlightLimits(
-                Map.of("gmo-pg", gmo::limitOf, "japan-payment", path -> japanPaymentInFlight),
+        InFlightLimits inFlight = new InFlightLimits(limits,
                 Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms")));
         UpstreamPolicy.Registry policies = new UpstreamPolicy.Registry(config::find);
         providers.installed().forEach(policies::of);
@@ -158,36 +192,23 @@ public final class Kessai {
         Duration inFlightGrace = Duration.ofMillis(config.integer("kessai.janitor.in-flight-grace-ms"));
         Reconciliation reconciliation = new Reconciliation(store, stateMachine, janitorSchedule, inFlightGrace);
         PaymentService payments = new PaymentService(store, providers,
-                new PaymentOrderReader(json, clock), stateMachine, json,
+                new PaymentOrderReader(json, clock, providers.catalog()), stateMachine, json,
                 new KeyLocks(Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms"))), zone,
                 reconciliation, janitorSchedule);
 
         var registry = context.getRegistry();
+        registry.bind("kessaiModules", new InstalledModules(List.copyOf(installed)));
         registry.bind("kessaiJson", json);
         registry.bind("kessaiDatabase", database);
         registry.bind("kessaiStore", store);
         registry.bind("kessaiPayments", payments);
+        registry.bind("kessaiCallbacks", new BrowserReturns(store, providers, json));
         registry.bind("kessaiStateMachine", stateMachine);
         registry.bind("kessaiProviders", providers);
         registry.bind("kessaiInFlight", inFlight);
         registry.bind("kessaiUpstream", upstream);
         registry.bind("kessaiProblems", new ProblemResponder(json));
         registry.bind("kessaiJsonBody", new JsonBody());
-        registry.bind("gmoSettings", gmo);
-        registry.bind("gmoRequests", new GmoRequests(gmo, json));
-        registry.bind("gmoAnswers", new GmoAnswers(json));
-        GmoAuth auth = new GmoAuth(gmo, json, clock);
-        auth.setCamelContext(context);
-        registry.bind("gmoAuth", auth);
-        registry.bind("gmoCallback", new GmoCallback(store, json));
-        Map<String, io.kessai.webhook.WebhookVerifier> verifiers = new java.util.HashMap<>();
-        verifiers.put("gmo-pg", new GmoWebhookVerifier(json, store, config.list("kessai.providers.gmo-pg.webhook.allowed-cidrs")));
-        if (japanPayment != null) {
-            registry.bind("japanPaymentSettings", japanPayment);
-            registry.bind("japanPaymentRequests", new JapanPaymentRequests(japanPayment, json));
-            registry.bind("japanPaymentAnswers", new JapanPaymentAnswers(japanPayment, json));
-            verifiers.put("japan-payment", new JapanPaymentWebhookVerifier(japanPayment, json));
-        }
 
         OutboxStore outbox = new OutboxStore(database, clock);
         registry.bind("kessaiOutboxStore", outbox);
@@ -208,13 +229,107 @@ public final class Kessai {
         // and a refused event delivery must count as one relay attempt.
         context.getComponent("http", org.apache.camel.component.http.HttpComponent.class).setAutomaticRetriesDisabled(true);
         context.getComponent("https", org.apache.camel.component.http.HttpComponent.class).setAutomaticRetriesDisabled(true);
+        try {
+            context.addStartupListener(ProviderChecks.endpoints(installed));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         LOG.info("Kessai bound: store {}, providers {}", redactUrl(config.get("kessai.db.url")), providers.installed());
     }
 
-    private static JanitorSchedule janitorSchedule(Config config, Providers providers) {
-        Map<String, List<Duration>> schedules = new java.util.HashMap<>();
-        Map<String, Duration> maxAges = new java.util.HashMap<>();
-        for (String id : PaymentOrderReader.PROVIDERS) {
+    /**
+     * The modules to install: those named by {@code kessai.providers.enabled} (default: every module given), less
+     * those with {@code kessai.providers.<id>.enabled=false}.
+     */
+    static List<ProviderModule> enabled(Config config, List<ProviderModule> modules) {
+        List<String> named = config.list(ENABLED);
+        List<String> ids = modules.stream().map(ProviderModule::id).toList();
+        for (String id : named) {
+            if (!ids.contains(id)) {
+                throw new IllegalStateException("Kessai cannot start: " + ENABLED + " names the provider " + id
+                        + ", but no provider module " + id + " is on the classpath (found: " + String.join(", ", ids)
+                        + "). Add its jar, or take it out of " + ENABLED + ".");
+            }
+        }
+        List<ProviderModule> enabled = modules.stream()
+                .filter(m -> named.isEmpty() || named.contains(m.id()))
+                .filter(m -> !"false".equalsIgnoreCase(config.find("kessai.providers." + m.id() + ".enabled")))
+                .toList();
+        if (enabled.isEmpty()) {
+            LOG.warn("no payment provider is installed ({} and kessai.providers.<id>.enabled): every payment answers 422 unsupported", ENABLED);
+        }
+        return enabled;
+    }
+
+    /** A module's installed parts agree with its capability table. */
+    private static void checkInstalled(ProviderModule module, ProviderModule.Installed installed) {
+        String id = module.id();
+        if (!id.equals(installed.provider().id())) {
+            throw new IllegalStateException("Kessai cannot start: provider module " + id + " installed a provider named "
+                    + installed.provider().id() + "; the two ids must be the same.");
+        }
+        boolean notices = module.capabilities().offers(ProviderOperation.NOTICE);
+        if (notices != (installed.webhookVerifier() != null)) {
+            throw new IllegalStateException("Kessai cannot start: provider " + id + (notices
+                    ? " offers notice in its capability table but installs no webhook verifier: POST /webhooks/" + id
+                    + " would have nothing to check notifications with. Return one from install, or take notice out."
+                    : " installs a webhook verifier but does not offer notice: its stored notifications would never be"
+                    + " confirmed. Add notice to its capabilities and serve direct:kessai-" + id + "-notice."));
+        }
+        if (!module.capabilities().equals(installed.provider().capabilities())) {
+            throw new IllegalStateException("Kessai cannot start: provider " + id
+                    + " answers a capability table other than its module's; make them the same table.");
+        }
+    }
+
+    /**
+     * Per method type, where orders naming no provider go: {@code kessai.routing.<type>} when set, else the one
+     * installed provider whose capability table routes the type by default.
+     */
+    static Map<String, String> routing(Config config, List<ProviderModule> installed) {
+        Map<String, String> routing = new HashMap<>();
+        List<String> ids = installed.stream().map(ProviderModule::id).toList();
+        for (String type : PaymentOrderReader.METHOD_TYPES) {
+            String configured = config.find("kessai.routing." + type);
+            if (configured != null) {
+                if (!ids.contains(configured)) {
+                    LOG.warn("kessai.routing.{} names {}, which is not installed: such orders answer 422 unsupported", type, configured);
+                }
+                routing.put(type, configured);
+                continue;
+            }
+            List<String> defaults = installed.stream()
+                    .filter(m -> m.capabilities().routesByDefault().contains(type)).map(ProviderModule::id).toList();
+            if (defaults.size() > 1) {
+                throw new IllegalStateException("Kessai cannot start: the providers " + String.join(" and ", defaults)
+                        + " both take method type " + type + " by default. Set kessai.routing." + type + " to one of them.");
+            }
+            if (defaults.size() == 1) {
+                routing.put(type, defaults.get(0));
+            }
+        }
+        return routing;
+    }
+
+    /** Read-only payments for the provider modules. */
+    private static PaymentLookup paymentLookup(PaymentStore store) {
+        return new PaymentLookup() {
+            @Override
+            public Optional<PaymentView> find(String paymentId) {
+                return store.find(paymentId).map(PaymentView.class::cast);
+            }
+
+            @Override
+            public Optional<PaymentView> findByProviderRef(String provider, String ref) {
+                return store.findByProviderRef(provider, ref).map(PaymentView.class::cast);
+            }
+        };
+    }
+
+    private static JanitorSchedule janitorSchedule(Config config, List<String> providers) {
+        Map<String, List<Duration>> schedules = new HashMap<>();
+        Map<String, Duration> maxAges = new HashMap<>();
+        for (String id : providers) {
             String schedule = config.find("kessai.janitor." + id + ".schedule");
             if (schedule != null) {
                 schedules.put(id, JanitorSchedule.parseList("kessai.janitor." + id + ".schedule", schedule));
@@ -240,61 +355,7 @@ public final class Kessai {
         quartz.setInterruptJobsOnShutdown(true);
     }
 
-    private static void startSandboxes(CamelContext context, Config config) {
-        GmoSandbox.Settings settings = GmoSandbox.Settings.defaults(
-                        config.get("kessai.sandbox.gmo-pg.shop-id"), config.get("kessai.sandbox.gmo-pg.shop-pass"))
-                .withPort(config.integer("kessai.sandbox.gmo-pg.port"))
-                .withSlowTime(Duration.ofMillis(config.integer("kessai.sandbox.gmo-pg.slow-ms")))
-                .withProcessingTime(Duration.ofMillis(config.integer("kessai.sandbox.gmo-pg.processing-ms")));
-        GmoSandbox sandbox = new GmoSandbox(settings).start();
-        closeWithContext(context, sandbox);
-        context.getRegistry().bind("gmoSandbox", sandbox);
-        context.getPropertiesComponent().addOverrideProperty("kessai.providers.gmo-pg.base-url", sandbox.baseUrl());
-        context.getPropertiesComponent().addOverrideProperty("kessai.providers.gmo-pg.token-url", sandbox.tokenUrl());
-        LOG.info("GMO PG sandbox listening on {}", sandbox.baseUrl());
-        startJapanPaymentSandbox(context, config);
-    }
-
-    /**
-     * The Japan Payment sandbox verifies Kessai's signatures with Kessai's public key and signs with its own.
-     * Without a configured private key Kessai makes a key pair for this run (never written anywhere).
-     */
-    private static void startJapanPaymentSandbox(CamelContext context, Config config) {
-        String key = "kessai.providers.japan-payment.private-key";
-        PublicKey merchantPublic;
-        try {
-            String configured = config.find(key);
-            if (configured == null) {
-                KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-                generator.initialize(2048);
-                KeyPair pair = generator.generateKeyPair();
-                context.getPropertiesComponent().addOverrideProperty(key,
-                        JapanPaymentSignature.pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
-                merchantPublic = pair.getPublic();
-            } else {
-                RSAPrivateCrtKey privateKey = (RSAPrivateCrtKey) JapanPaymentSignature.privateKey(configured, key);
-                merchantPublic = KeyFactory.getInstance("RSA").generatePublic(
-                        new RSAPublicKeySpec(privateKey.getModulus(), privateKey.getPublicExponent()));
-            }
-        } catch (GeneralSecurityException | ClassCastException e) {
-            throw new IllegalArgumentException(key + " must be an RSA private key (PKCS#8 PEM with CRT parameters)", e);
-        }
-        JapanPaymentSandbox.Settings settings = JapanPaymentSandbox.Settings.defaults(
-                        Long.parseLong(config.get("kessai.providers.japan-payment.app-id-jpy")),
-                        Long.parseLong(config.get("kessai.providers.japan-payment.app-id-usd")))
-                .withPort(config.integer("kessai.sandbox.japan-payment.port"))
-                .withSignAlgorithm(config.get("kessai.providers.japan-payment.sign-algorithm"))
-                .withNotifyRetryInterval(Duration.ofMillis(config.integer("kessai.sandbox.japan-payment.notify-retry-interval-ms")));
-        JapanPaymentSandbox sandbox = new JapanPaymentSandbox(settings, merchantPublic).start();
-        closeWithContext(context, sandbox);
-        context.getRegistry().bind("japanPaymentSandbox", sandbox);
-        context.getPropertiesComponent().addOverrideProperty("kessai.providers.japan-payment.base-url", sandbox.baseUrl());
-        context.getPropertiesComponent().addOverrideProperty("kessai.providers.japan-payment.provider-public-key",
-                sandbox.publicKeyPem());
-        LOG.info("Japan Payment sandbox listening on {}", sandbox.baseUrl());
-    }
-
-    private static void closeWithContext(CamelContext context, AutoCloseable closeable) {
+    static void closeWithContext(CamelContext context, AutoCloseable closeable) {
         try {
             context.addService(new ServiceSupport() {
                 @Override
@@ -354,18 +415,6 @@ public final class Kessai {
             String v = find(key);
             return v == null ? List.of() : java.util.Arrays.stream(v.split(",")).map(String::trim)
                     .filter(x -> !x.isEmpty()).toList();
-        }
-
-        /** {@code kessai.routing.<method-type>}: the provider for orders that name none. */
-        Map<String, String> routing() {
-            Map<String, String> map = new java.util.HashMap<>();
-            for (String type : PaymentOrderReader.METHOD_TYPES) {
-                String v = find("kessai.routing." + type);
-                if (v != null) {
-                    map.put(type, v);
-                }
-            }
-            return map;
         }
     }
 }

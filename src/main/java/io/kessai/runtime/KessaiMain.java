@@ -18,8 +18,8 @@ public final class KessaiMain {
         main = new Main(KessaiMain.class);
         main.setPropertyPlaceholderLocations(Kessai.DEFAULTS + ",classpath:application.properties;optional=true,"
                 + "file:config/application.properties;optional=true");
-        // camel-main's start-up summary prints every property it set; Kessai's secrets must never be among them.
-        main.configure().setAdditionalSensitiveKeywords(Kessai.SENSITIVE_KEYWORDS);
+        // camel-main's start-up summary prints every property it set; the provider modules' secrets must never be among them.
+        main.configure().setAdditionalSensitiveKeywords(Kessai.sensitiveKeywords());
         main.configure().setAutoConfigurationLogSummary(false);
         if (overrides != null && !overrides.isEmpty()) {
             main.setOverrideProperties(overrides);

@@ -3,6 +3,7 @@ package io.kessai.store;
 import io.kessai.model.NextAction;
 import io.kessai.model.PaymentError;
 import io.kessai.model.PaymentStatus;
+import io.kessai.model.PaymentView;
 
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;
@@ -29,8 +30,9 @@ public record PaymentRecord(
         String requestHash,
         String orderJson,
         OffsetDateTime createdAt,
-        OffsetDateTime updatedAt) {
+        OffsetDateTime updatedAt) implements PaymentView {
 
+    @Override
     public String ref(String name) {
         return providerRef == null ? null : providerRef.get(name);
     }

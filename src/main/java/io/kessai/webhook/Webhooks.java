@@ -6,6 +6,8 @@ import io.kessai.events.Notice;
 import io.kessai.model.ProviderOutcome;
 import io.kessai.payment.Flow;
 import io.kessai.payment.StateMachine;
+import io.kessai.provider.WebhookRejected;
+import io.kessai.provider.WebhookVerifier;
 import io.kessai.schedule.Backoff;
 import io.kessai.store.InboxStore;
 import io.kessai.store.PaymentRecord;

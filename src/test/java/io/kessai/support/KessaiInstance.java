@@ -42,6 +42,8 @@ public final class KessaiInstance implements AutoCloseable {
     public static KessaiInstance startWith(GmoSandbox sandbox, TestDatabases.Db db, Map<String, String> settings) {
         Map<String, String> all = new java.util.HashMap<>();
         all.put("kessai.sandbox.enabled", "false");
+        // Only GMO is pointed at a provider here; every other module would miss its base URL and keys.
+        all.put("kessai.providers.enabled", "gmo-pg");
         all.put("kessai.providers.gmo-pg.base-url", sandbox.baseUrl());
         all.put("kessai.providers.gmo-pg.token-url", sandbox.tokenUrl());
         all.put("kessai.providers.gmo-pg.shop-id", sandbox.settings().shopId());

@@ -8,12 +8,12 @@ import io.kessai.model.KessaiException;
 import io.kessai.model.NextAction;
 import io.kessai.model.PaymentError;
 import io.kessai.model.PaymentStatus;
+import io.kessai.model.PaymentView;
+import io.kessai.provider.ProviderExchange;
 import io.kessai.model.ProviderOutcome;
-import io.kessai.payment.Flow;
 import io.kessai.provider.RetryableUpstreamAnswer;
 import io.kessai.provider.NotAtProvider;
 import io.kessai.provider.UpstreamFailures;
-import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
 
 import java.time.OffsetDateTime;
@@ -54,7 +54,7 @@ public final class GmoAnswers {
         if (RETRYABLE.contains(status) && !"maintenance".equals(title)) {
             throw new RetryableUpstreamAnswer(status, title);
         }
-        if ("/order/inquiry".equals(exchange.getProperty(Flow.UPSTREAM_PATH, String.class)) && status == 400
+        if ("/order/inquiry".equals(exchange.getProperty(ProviderExchange.UPSTREAM_PATH, String.class)) && status == 400
                 && "invalid_parameter".equals(title) && detail != null && detail.contains("orderId")) {
             throw new NotAtProvider(PROVIDER, title);
         }
@@ -94,7 +94,7 @@ public final class GmoAnswers {
      * orderReference status through {@link GmoStatusMap}, accessId, redirect and capture expiry.
      */
     public ProviderOutcome outcome(Exchange exchange) {
-        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        PaymentView payment = exchange.getProperty(ProviderExchange.PAYMENT, PaymentView.class);
         JsonNode answer = parse(exchange.getMessage().getBody(String.class));
         JsonNode ref = answer.path("orderReference");
         String gmoStatus = ProviderJson.text(ref, "status");

@@ -1,13 +1,14 @@
 package io.kessai.provider.gmo;
 
 import io.kessai.model.PaymentOrder;
-import io.kessai.payment.FieldRules;
+import io.kessai.model.FieldRules;
+import io.kessai.provider.Capabilities;
 import io.kessai.provider.PaymentProvider;
+import io.kessai.provider.ProviderOperation;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -26,6 +27,27 @@ public final class GmoProvider implements PaymentProvider {
     static final int AUTHORIZATION_DAYS = 60;
     static final java.time.ZoneId JAPAN = java.time.ZoneId.of("Asia/Tokyo");
 
+    static final String ID = "gmo-pg";
+    static final String[] KONBINI = {"LAWSON", "FAMILYMART", "SEVEN_ELEVEN", "MINISTOP"};
+
+    /**
+     * Cards (/credit/charge: tokens of MpToken.js, Apple Pay and Google Pay, or a card on file; authorize now and
+     * capture later) and cash payments (/cash/charge: konbini, Pay-easy and bank transfer, captured when the customer
+     * pays). /order/capture takes only an accessId, so GMO captures the whole authorized amount; Kessai refunds through
+     * /order/cancel, which always returns the whole sale. Cards go to GMO by default.
+     */
+    static final Capabilities CAPABILITIES = Capabilities.builder()
+            .currencies("JPY")
+            .method("card", m -> m.tokenTypes("MP_TOKEN", "APPLE_PAY_TOKEN", "GOOGLE_PAY_TOKEN").authorizes())
+            .method("konbini", m -> m.brands(KONBINI))
+            .method("bank_transfer", m -> m.brands("GMO_AOZORA", "SMBC", "PAYEASY"))
+            .operations(ProviderOperation.CAPTURE, ProviderOperation.CANCEL, ProviderOperation.REFUND,
+                    ProviderOperation.FINALIZE, ProviderOperation.CALLBACK, ProviderOperation.NOTICE)
+            .partialCapture(false)
+            .partialRefund(false)
+            .routesByDefault("card")
+            .build();
+
     private final GmoSettings settings;
     private final java.time.Clock clock;
 
@@ -42,41 +64,12 @@ public final class GmoProvider implements PaymentProvider {
 
     @Override
     public String id() {
-        return "gmo-pg";
+        return ID;
     }
 
     @Override
-    public Set<String> currencies() {
-        return Set.of("JPY");
-    }
-
-    /** Cards (/credit/charge) and cash payments (/cash/charge: konbini, Pay-easy, bank transfer). */
-    @Override
-    public Set<String> methodTypes() {
-        return Set.of("card", "konbini", "bank_transfer");
-    }
-
-    /** Only cards authorize; a cash payment is captured when the customer pays. */
-    @Override
-    public boolean authorizes(String methodType) {
-        return "card".equals(methodType);
-    }
-
-    /** /order/capture takes only an accessId: GMO captures the authorized amount in full. */
-    @Override
-    public boolean partialCapture() {
-        return false;
-    }
-
-    @Override
-    public boolean refunds() {
-        return true;
-    }
-
-    /** Kessai refunds through /order/cancel, which always returns the whole sale. */
-    @Override
-    public boolean partialRefund() {
-        return false;
+    public Capabilities capabilities() {
+        return CAPABILITIES;
     }
 
     @Override

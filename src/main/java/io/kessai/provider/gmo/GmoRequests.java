@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kessai.model.PaymentOrder;
-import io.kessai.payment.Flow;
-import io.kessai.store.PaymentRecord;
+import io.kessai.model.PaymentView;
+import io.kessai.provider.ProviderExchange;
 import org.apache.camel.Exchange;
 
 /**
@@ -24,8 +24,8 @@ public final class GmoRequests {
 
     /** /credit/charge for a token, /credit/on-file/charge for a stored card, /cash/charge for cash. */
     public void charge(Exchange exchange) {
-        PaymentOrder order = exchange.getProperty(Flow.ORDER, PaymentOrder.class);
-        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        PaymentOrder order = exchange.getProperty(ProviderExchange.ORDER, PaymentOrder.class);
+        PaymentView payment = exchange.getProperty(ProviderExchange.PAYMENT, PaymentView.class);
         if (cashType(order.method()) != null) {
             set(exchange, "/cash/charge", cashBody(order, payment.csrfToken()));
             return;
@@ -215,7 +215,7 @@ public final class GmoRequests {
     }
 
     private void byAccessId(Exchange exchange, String path) {
-        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        PaymentView payment = exchange.getProperty(ProviderExchange.PAYMENT, PaymentView.class);
         ObjectNode body = json.createObjectNode();
         String accessId = payment.ref("id");
         if (accessId != null) {
@@ -229,9 +229,9 @@ public final class GmoRequests {
     private void set(Exchange exchange, String path, ObjectNode body) {
         try {
             String text = json.writeValueAsString(body);
-            exchange.setProperty(Flow.UPSTREAM_PATH, path);
-            exchange.setProperty(Flow.UPSTREAM_GROUP, GmoSettings.group(path));
-            exchange.setProperty(Flow.UPSTREAM_BODY, text);
+            exchange.setProperty(ProviderExchange.UPSTREAM_PATH, path);
+            exchange.setProperty(ProviderExchange.UPSTREAM_GROUP, GmoSettings.group(path));
+            exchange.setProperty(ProviderExchange.UPSTREAM_BODY, text);
             exchange.getMessage().setBody(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);

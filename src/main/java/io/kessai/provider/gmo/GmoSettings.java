@@ -1,7 +1,8 @@
 package io.kessai.provider.gmo;
 
 import io.kessai.model.FieldError;
-import io.kessai.payment.FieldRules;
+import io.kessai.model.FieldRules;
+import io.kessai.provider.Setting;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +39,43 @@ public record GmoSettings(
     }
 
     private static final String P = "kessai.providers.gmo-pg.";
+    private static final String SANDBOX = "kessai.sandbox.gmo-pg.";
+
+    /** Every key of the GMO module with its default (GMO's test environment and the sandbox's shop). */
+    public static final List<Setting> SETTINGS = List.of(
+            Setting.required(P + "base-url", "https://stg.openapi.mul-pay.jp", "GMO API root (production: https://openapi.mul-pay.jp)"),
+            Setting.of(P + "token-url", "https://stg.oauth.mul-pay.jp/token", "GMO authorization server (production: https://oauth.mul-pay.jp/token)"),
+            Setting.required(P + "shop-id", "tshop00000001", "GMO shop id"),
+            Setting.required(P + "shop-pass", "sandbox-pass", "GMO shop password").asSecret(),
+            Setting.of(P + "auth-mode", PASSWORD, "password (Basic shopId:shopPass) or token (OAuth 2.0 client credentials, cached Bearer token)"),
+            Setting.of(P + "token-renew-margin-seconds", "60", "renew the access token this long before expires_in"),
+            Setting.of(P + "api-version", "2026-11", "X-MP-Version header"),
+            Setting.of(P + "use-tds2", "true", "ask for 3-D Secure (useTds2)"),
+            Setting.of(P + "in-flight.payment", "5", "concurrent calls per payment endpoint (GMO's limit)"),
+            Setting.of(P + "in-flight.order", "10", "concurrent calls per /order/* endpoint"),
+            Setting.of(P + "in-flight.token", "5", "concurrent calls to /token"),
+            Setting.of(P + "connect-timeout-ms", "5000", "connect timeout (a failed connect is retried)"),
+            Setting.of(P + "response-timeout-ms", "30000", "answer timeout (no retry: the payment stays pending)"),
+            Setting.of(P + "retry.max-redeliveries", "3", "retries of 409, 429, 500, 502 and connection failures"),
+            Setting.of(P + "retry.initial-delay-ms", "200", "first backoff (doubles, with jitter)"),
+            Setting.of(P + "retry.max-delay-ms", "5000", "backoff ceiling"),
+            Setting.of(P + "retry.deadline-ms", "40000", "the longest one API request may wait on GMO, retries and the in-flight queue included (at least connect + response timeout)"),
+            Setting.required(P + "merchant.name", "Kessaiサンドボックス", "merchant.name (at most 30 characters, 45 UTF-8 bytes)"),
+            Setting.required(P + "merchant.name-kana", "ケッサイサンドボックス", "full-width katakana"),
+            Setting.required(P + "merchant.name-alphabet", "Kessai Sandbox", "at most 25 of [a-zA-Z0-9 ,-./]"),
+            Setting.required(P + "merchant.name-short", "Kessai", "at most 30 characters"),
+            Setting.required(P + "merchant.contact-name", "Kessai Support", "at most 42 characters"),
+            Setting.required(P + "merchant.contact-email", "support@example.jp", "e-mail"),
+            Setting.required(P + "merchant.contact-phone", "03-0000-0000", "at most 13 digits and hyphens"),
+            Setting.of(P + "merchant.contact-url", "https://example.jp/contact", "optional URL"),
+            Setting.required(P + "merchant.contact-opening-hours", "10:00-18:00", "HH:MM-HH:MM"),
+            Setting.of(P + "webhook.allowed-cidrs", null, "source addresses GMO webhooks must come from, e.g. 210.175.7.20/32 (empty: any)"),
+            Setting.of(P + "cash.payment-period-days", null, "days a konbini / Pay-easy / bank transfer payment stays payable (empty: GMO's default)"),
+            Setting.of(SANDBOX + "port", "0", "GMO sandbox port (0: any free port; its URLs are in the answers)"),
+            Setting.of(SANDBOX + "shop-id", "tshop00000001", "shop id the sandbox accepts"),
+            Setting.of(SANDBOX + "shop-pass", "sandbox-pass", "shop password the sandbox accepts").asSecret(),
+            Setting.of(SANDBOX + "processing-ms", "20", "time the sandbox takes per request"),
+            Setting.of(SANDBOX + "slow-ms", "40000", "delay of the slow test card's answer"));
     static final Pattern KANA = Pattern.compile("[ァ-ヶー　]+");
     static final Pattern ALPHABET = Pattern.compile("[a-zA-Z0-9 ,-/]+");
     static final Pattern PHONE = Pattern.compile("[0-9-]+");

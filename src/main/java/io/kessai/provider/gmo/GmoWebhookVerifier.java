@@ -1,12 +1,12 @@
 package io.kessai.provider.gmo;
 
-import io.kessai.provider.ProviderJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kessai.store.PaymentRecord;
-import io.kessai.store.PaymentStore;
-import io.kessai.webhook.WebhookRejected;
-import io.kessai.webhook.WebhookVerifier;
+import io.kessai.model.PaymentView;
+import io.kessai.provider.PaymentLookup;
+import io.kessai.provider.ProviderJson;
+import io.kessai.provider.WebhookRejected;
+import io.kessai.provider.WebhookVerifier;
 
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -27,19 +27,19 @@ public final class GmoWebhookVerifier implements WebhookVerifier {
     private static final Pattern ACCESS_ID = Pattern.compile("[a-zA-Z0-9]{32}");
 
     private final ObjectMapper json;
-    private final PaymentStore store;
+    private final PaymentLookup payments;
     private final List<String> allowedCidrs;
 
-    public GmoWebhookVerifier(ObjectMapper json, PaymentStore store, List<String> allowedCidrs) {
+    public GmoWebhookVerifier(ObjectMapper json, PaymentLookup payments, List<String> allowedCidrs) {
         this.json = json;
-        this.store = store;
+        this.payments = payments;
         this.allowedCidrs = List.copyOf(allowedCidrs);
         allowedCidrs.forEach(GmoWebhookVerifier::parseCidr);
     }
 
     @Override
     public String provider() {
-        return "gmo-pg";
+        return GmoProvider.ID;
     }
 
     @Override
@@ -54,7 +54,7 @@ public final class GmoWebhookVerifier implements WebhookVerifier {
         if (accessId == null || !ACCESS_ID.matcher(accessId).matches() || event == null || event.isBlank()) {
             throw WebhookRejected.malformed("accessId (32 of [a-zA-Z0-9]) and event are required");
         }
-        PaymentRecord payment = store.findByProviderRef("gmo-pg", accessId)
+        PaymentView payment = payments.findByProviderRef(GmoProvider.ID, accessId)
                 .orElseThrow(() -> WebhookRejected.forged("no payment has this accessId"));
         String csrf = ProviderJson.text(node, "csrfToken");
         if (csrf == null || payment.csrfToken() == null || !MessageDigest.isEqual(

@@ -8,12 +8,12 @@ import io.kessai.model.KessaiException;
 import io.kessai.model.NextAction;
 import io.kessai.model.PaymentError;
 import io.kessai.model.PaymentOrder;
+import io.kessai.model.PaymentView;
+import io.kessai.provider.ProviderExchange;
 import io.kessai.model.PaymentStatus;
 import io.kessai.model.ProviderOutcome;
-import io.kessai.payment.Flow;
 import io.kessai.provider.NotAtProvider;
 import io.kessai.provider.UpstreamFailures;
-import io.kessai.store.PaymentRecord;
 import org.apache.camel.Exchange;
 
 import java.math.BigDecimal;
@@ -71,7 +71,7 @@ public final class JapanPaymentAnswers {
             return refused(answer);
         }
         JsonNode data = verified(answer);
-        PaymentOrder order = exchange.getProperty(Flow.ORDER, PaymentOrder.class);
+        PaymentOrder order = exchange.getProperty(ProviderExchange.ORDER, PaymentOrder.class);
         JapanPaymentMethods.Method method = JapanPaymentMethods.of(order);
         NextAction action;
         if ("EWALLET".equals(method.payType())) {
@@ -93,7 +93,7 @@ public final class JapanPaymentAnswers {
 
     /** The query answer, also the confirmation of a notification and the janitor's question. */
     public ProviderOutcome queried(Exchange exchange) {
-        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        PaymentView payment = exchange.getProperty(ProviderExchange.PAYMENT, PaymentView.class);
         JsonNode answer = parse(exchange);
         if (!"1".equals(ProviderJson.text(answer, "status")) || !OK.equals(ProviderJson.text(answer, "error"))) {
             if (ORDER_NOT_FOUND.equals(ProviderJson.text(answer, "error"))) {

@@ -2,59 +2,43 @@ package io.kessai.provider.japanpayment;
 
 import io.kessai.model.KessaiException;
 import io.kessai.model.PaymentOrder;
-import io.kessai.payment.FieldRules;
+import io.kessai.model.FieldRules;
+import io.kessai.provider.Capabilities;
 import io.kessai.provider.PaymentProvider;
+import io.kessai.provider.ProviderOperation;
 
 import java.math.BigDecimal;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Japan Payment's capabilities and the document's rules, checked before any call. */
 public final class JapanPaymentProvider implements PaymentProvider {
+    static final String ID = "japan-payment";
     /** "digits, uppercase and lowercase letters or common symbols -~!@#$%&*()_." */
     static final Pattern PARTNER_USER_ID = Pattern.compile("[0-9A-Za-z\\-~!@#$%&*()_.]{1,64}");
     static final Pattern PHONE = Pattern.compile("\\+?[0-9-]{6,20}");
 
+    /**
+     * Collections in JPY and USD paid by the customer: konbini, e-wallets and bank transfer (the document's Payment
+     * Methods table), nothing to authorize, capture, cancel or refund; the provider notifies and answers queries.
+     * Konbini, e-wallets and bank transfers go to Japan Payment by default.
+     */
+    static final Capabilities CAPABILITIES = Capabilities.builder()
+            .currencies("JPY", "USD")
+            .method("konbini", m -> m.brands("LAWSON", "FAMILYMART", "SEVEN_ELEVEN", "MINISTOP"))
+            .method("ewallet", m -> m.brands("AU_PAY", "MERPAY"))
+            .method("bank_transfer", m -> m.brands("GMO_AOZORA"))
+            .operations(ProviderOperation.NOTICE)
+            .routesByDefault("konbini", "ewallet", "bank_transfer")
+            .build();
+
     @Override
     public String id() {
-        return "japan-payment";
+        return ID;
     }
 
     @Override
-    public Set<String> currencies() {
-        return Set.of("JPY", "USD");
-    }
-
-    @Override
-    public Set<String> methodTypes() {
-        return Set.of("konbini", "ewallet", "bank_transfer");
-    }
-
-    /** Collections are paid by the customer: nothing to authorize or capture. */
-    @Override
-    public boolean authorizes(String methodType) {
-        return false;
-    }
-
-    @Override
-    public boolean partialCapture() {
-        return false;
-    }
-
-    /** The collection API has no cancel or refund. */
-    @Override
-    public boolean cancels() {
-        return false;
-    }
-
-    @Override
-    public boolean refunds() {
-        return false;
-    }
-
-    @Override
-    public boolean partialRefund() {
-        return false;
+    public Capabilities capabilities() {
+        return CAPABILITIES;
     }
 
     @Override

@@ -3,8 +3,8 @@ package io.kessai.provider.japanpayment;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kessai.model.PaymentOrder;
-import io.kessai.payment.Flow;
-import io.kessai.store.PaymentRecord;
+import io.kessai.model.PaymentView;
+import io.kessai.provider.ProviderExchange;
 import org.apache.camel.Exchange;
 
 import java.io.IOException;
@@ -20,7 +20,7 @@ public final class JapanPaymentRequests {
     }
 
     public void apply(Exchange exchange) {
-        PaymentOrder order = exchange.getProperty(Flow.ORDER, PaymentOrder.class);
+        PaymentOrder order = exchange.getProperty(ProviderExchange.ORDER, PaymentOrder.class);
         set(exchange, "/" + order.currency().toLowerCase(java.util.Locale.ROOT) + "/collect/apply", applyBody(order));
     }
 
@@ -49,7 +49,7 @@ public final class JapanPaymentRequests {
 
     /** A query names the order by our orderId and, once known, the platform's orderNo (faster). */
     public void query(Exchange exchange) {
-        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        PaymentView payment = exchange.getProperty(ProviderExchange.PAYMENT, PaymentView.class);
         ObjectNode body = json.createObjectNode()
                 .put("appId", settings.appId(payment.currency()))
                 .put("orderId", payment.orderId());
@@ -67,9 +67,9 @@ public final class JapanPaymentRequests {
     private void set(Exchange exchange, String path, ObjectNode body) {
         try {
             String text = json.writeValueAsString(body);
-            exchange.setProperty(Flow.UPSTREAM_PATH, path);
-            exchange.setProperty(Flow.UPSTREAM_GROUP, "japan-payment" + path);
-            exchange.setProperty(Flow.UPSTREAM_BODY, text);
+            exchange.setProperty(ProviderExchange.UPSTREAM_PATH, path);
+            exchange.setProperty(ProviderExchange.UPSTREAM_GROUP, "japan-payment" + path);
+            exchange.setProperty(ProviderExchange.UPSTREAM_BODY, text);
             exchange.getMessage().setBody(text);
         } catch (IOException e) {
             throw new IllegalStateException(e);

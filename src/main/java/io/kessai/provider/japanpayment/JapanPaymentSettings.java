@@ -1,7 +1,10 @@
 package io.kessai.provider.japanpayment;
 
+import io.kessai.provider.Setting;
+
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -12,12 +15,33 @@ import java.util.function.Function;
 public record JapanPaymentSettings(String baseUrl, long appIdJpy, long appIdUsd, PrivateKey privateKey,
                                    PublicKey providerPublicKey, JapanPaymentSignature signature, String notifyUrl) {
     static final String P = "kessai.providers.japan-payment.";
+    static final String SANDBOX = "kessai.sandbox.japan-payment.";
 
-    /** Null when the provider is not configured (no base URL or keys): it is then not installed. */
+    /** Every key of the Japan Payment module with its default. The document names no host: base-url has none. */
+    public static final List<Setting> SETTINGS = List.of(
+            Setting.required(P + "base-url", null, "Japan Payment API root (the document names none: ask the provider; the sandbox's when enabled)"),
+            Setting.required(P + "app-id-jpy", "1054", "appId for JPY collections"),
+            Setting.required(P + "app-id-usd", "1055", "appId for USD collections"),
+            Setting.required(P + "private-key", null, "Kessai's RSA private key, PKCS#8 PEM text or file: path (made per run with the sandbox)").asSecret(),
+            Setting.required(P + "provider-public-key", null, "the provider's RSA public key, PEM text or file: path (the sandbox's when enabled)"),
+            Setting.of(P + "sign-algorithm", "SHA256withRSA", "signature algorithm (SHA1withRSA if the provider asks)"),
+            Setting.of(P + "in-flight", "10", "concurrent calls per endpoint"),
+            Setting.of(P + "connect-timeout-ms", "5000", "connect timeout (a failed connect is retried)"),
+            Setting.of(P + "response-timeout-ms", "30000", "answer timeout (the payment stays pending; a query settles it)"),
+            Setting.of(P + "retry.max-redeliveries", "3", "retries of connections that failed before sending"),
+            Setting.of(P + "retry.initial-delay-ms", "200", "first backoff (doubles, with jitter)"),
+            Setting.of(P + "retry.max-delay-ms", "5000", "backoff ceiling"),
+            Setting.of(P + "retry.deadline-ms", "40000", "the longest one API request may wait on Japan Payment (at least connect + response timeout)"),
+            Setting.of(SANDBOX + "port", "0", "Japan Payment sandbox port (0: any free port)"),
+            Setting.of(SANDBOX + "notify-retry-interval-ms", "60000", "how often the sandbox re-sends an unanswered notification"));
+
+    /** @param property looks a key up (Camel properties); returns null when unset */
     public static JapanPaymentSettings from(Function<String, String> property, String publicBaseUrl) {
         Function<String, String> p = k -> property.apply(P + k);
-        if (p.apply("base-url") == null || p.apply("private-key") == null || p.apply("provider-public-key") == null) {
-            return null;
+        for (String key : List.of("base-url", "private-key", "provider-public-key")) {
+            if (p.apply(key) == null) {
+                throw new IllegalArgumentException(P + key + " has no value");
+            }
         }
         String base = publicBaseUrl.endsWith("/") ? publicBaseUrl.substring(0, publicBaseUrl.length() - 1) : publicBaseUrl;
         String url = p.apply("base-url");

@@ -3,8 +3,8 @@ package io.kessai.provider.japanpayment;
 import io.kessai.provider.ProviderJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kessai.webhook.WebhookRejected;
-import io.kessai.webhook.WebhookVerifier;
+import io.kessai.provider.WebhookRejected;
+import io.kessai.provider.WebhookVerifier;
 
 import java.util.Map;
 

@@ -8,7 +8,7 @@ import io.kessai.model.KessaiException;
 import io.kessai.model.PaymentOrder;
 import io.kessai.model.PaymentStatus;
 import io.kessai.model.ProviderOutcome;
-import io.kessai.payment.FieldRules;
+import io.kessai.model.FieldRules;
 import io.kessai.payment.Flow;
 import io.kessai.payment.PaymentOrderReader;
 import io.kessai.store.PaymentRecord;

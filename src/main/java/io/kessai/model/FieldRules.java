@@ -1,6 +1,4 @@
-package io.kessai.payment;
-
-import io.kessai.model.FieldError;
+package io.kessai.model;
 
 import java.math.BigDecimal;
 import java.net.URI;

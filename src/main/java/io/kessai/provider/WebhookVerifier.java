@@ -1,4 +1,4 @@
-package io.kessai.webhook;
+package io.kessai.provider;
 
 import java.util.Map;
 

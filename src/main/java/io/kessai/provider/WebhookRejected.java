@@ -1,4 +1,4 @@
-package io.kessai.webhook;
+package io.kessai.provider;
 
 import io.kessai.api.HttpProblem;
 import io.kessai.model.FieldError;
