@@ -73,6 +73,7 @@ public final class KessaiProcess implements AutoCloseable {
     public static Map<String, String> gmoSettings(GmoSandbox sandbox) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("kessai.sandbox.enabled", "false");
+        s.put("kessai.providers.enabled", "gmo-pg");
         s.put("kessai.providers.gmo-pg.base-url", sandbox.baseUrl());
         s.put("kessai.providers.gmo-pg.token-url", sandbox.tokenUrl());
         s.put("kessai.providers.gmo-pg.shop-id", sandbox.settings().shopId());

@@ -182,6 +182,7 @@ class GmoRoutesTest {
         NotifyBuilder confirmed = new NotifyBuilder(context).wereSentTo("direct:kessai-gmo-pg-notice").whenDone(1).create();
         Exchange received = template().send("bean:kessaiWebhooks?method=receive", exchange -> {
             exchange.getMessage().setHeader("provider", "gmo-pg");
+            exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
             exchange.getMessage().setBody(("{\"accessId\":\"acdc7d53f7a78f488d8d0997eff99c6f\",\"event\":\"CASH_PAID\",\"csrfToken\":\""
                     + csrfToken + "\"}").getBytes(StandardCharsets.UTF_8));
         });

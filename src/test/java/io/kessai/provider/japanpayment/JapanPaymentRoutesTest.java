@@ -180,6 +180,7 @@ class JapanPaymentRoutesTest {
         notice.put("sign", SIGNATURE.sign(notice, PROVIDER.getPrivate()));
         Exchange received = template().send("bean:kessaiWebhooks?method=receive", exchange -> {
             exchange.getMessage().setHeader("provider", "japan-payment");
+            exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
             exchange.getMessage().setBody(notice.toString().getBytes(StandardCharsets.UTF_8));
         });
         assertThat(received.getException()).isNull();
