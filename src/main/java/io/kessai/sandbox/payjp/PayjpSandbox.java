@@ -330,7 +330,10 @@ public final class PayjpSandbox implements AutoCloseable {
         this(settings, new InMemoryPayjpState());
     }
 
-    /** A sandbox keeping its state in {@code state} (cleared and given the built-in merchant). */
+    /**
+     * A sandbox keeping its state in {@code state}: what is there already stays (a sandbox started again on the same
+     * state carries on where the last one stopped), the built-in merchant is added when missing.
+     */
     public PayjpSandbox(Settings settings, PayjpState state) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.state = Objects.requireNonNull(state, "state");
@@ -339,12 +342,15 @@ public final class PayjpSandbox implements AutoCloseable {
         this.platform = new PayjpPlatform(state, this::now);
         this.transfers = new PayjpTransfers(state, this::now, events);
         this.merchantId = "acct_" + sha256Hex(settings.secretKey()).substring(0, 27);
-        initState();
+        addBuiltInMerchant();
     }
 
-    private void initState() {
-        state.clear();
-        platform.createMerchant(merchantId, "Kessai sandbox shop", settings.secretKey());
+    private void addBuiltInMerchant() {
+        state.atomically(() -> {
+            if (state.find(Kind.ACCOUNT, merchantId).isEmpty()) {
+                platform.createMerchant(merchantId, "Kessai sandbox shop", settings.secretKey());
+            }
+        });
     }
 
     /** Starts listening (idempotent). */
@@ -513,7 +519,8 @@ public final class PayjpSandbox implements AutoCloseable {
      */
     public void reset() {
         webhooks.reset();
-        initState();
+        state.clear();
+        addBuiltInMerchant();
         buckets.clear();
         tooManyRequests.set(0);
         recorded.clear();
