@@ -1,6 +1,5 @@
 package io.kessai.sandbox.payjp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kessai.sandbox.payjp.PayjpState.Filter;
 import io.kessai.sandbox.payjp.PayjpState.Kind;
@@ -47,7 +46,8 @@ import java.util.regex.Pattern;
  * {@code refund_amount_gt_net}, {@code invalid_refund_reason}, {@code refund_limit_exceeded},
  * {@code token_already_used}, {@code failed_payment}, card_error codes). Where the reference names no code for a
  * check (platform_fee above amount, a capture below platform_fee) the sandbox uses {@code invalid_amount} with the
- * parameter as {@code param}.
+ * parameter as {@code param}; {@code description} longer than 255 characters is {@code invalid_string_length} (the
+ * reference gives no limit; 255 is the Platform API's "Strings must be within 255 characters.").
  */
 final class PayjpCharges {
 
@@ -502,9 +502,5 @@ final class PayjpCharges {
 
     private static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
-    }
-
-    static JsonNode nullable(Long v) {
-        return v == null ? PayjpJson.MAPPER.nullNode() : PayjpJson.MAPPER.getNodeFactory().numberNode(v);
     }
 }

@@ -53,7 +53,7 @@ final class PayjpForm {
         return parts;
     }
 
-    /** Parses a query string or a form body; {@code queryString} chooses the error's wording (both are 400). */
+    /** Parses a query string or a form body (both {@code name=value} pairs joined by {@code &}). */
     static PayjpForm urlEncoded(String raw) {
         List<Part> parts = new ArrayList<>();
         if (raw == null || raw.isEmpty()) {

@@ -100,7 +100,9 @@ import java.util.regex.Pattern;
  * <h2>Webhooks</h2>
  * Every event ({@link PayjpEvents}) is POSTed as JSON to {@link Settings#webhookUrl()} (when set) with the header
  * {@code X-Payjp-Webhook-Token: }{@link Settings#webhookToken()}; an attempt without a 2xx answer is retried every
- * {@link Settings#webhookRetryInterval()} up to {@link Settings#webhookRetries()} times. Hooks:
+ * {@link Settings#webhookRetryInterval()} up to {@link Settings#webhookRetries()} times (PAY.JP's webhook page says
+ * deliveries may fail or come twice; the interval and the count are settings, 3 minutes and 3 by default by the
+ * sandbox's choice). Hooks:
  * {@link #resendEvent} (a duplicate: same id, same body), {@link #sendEventWithToken} (e.g. a wrong or no token),
  * {@link #raiseEvent} (a new event about an object as it is now), {@link #webhookDeliveries()}.
  *
