@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,8 +43,9 @@ public final class NotificationSender<R> implements AutoCloseable {
      */
     public record Attempt(int number, int status, String answer) {}
 
-    private record Notification<R>(String url, String body, String contentType, Duration retryInterval, int retries,
-                                   String subject, Predicate<Attempt> accepted, Function<Attempt, R> record) {}
+    private record Notification<R>(String url, String body, String contentType, Map<String, String> headers,
+                                   Duration retryInterval, int retries, String subject, Predicate<Attempt> accepted,
+                                   Function<Attempt, R> record) {}
 
     private final System.Logger log;
     private final String threadName;
@@ -81,8 +83,17 @@ public final class NotificationSender<R> implements AutoCloseable {
      */
     public void send(String url, String body, String contentType, Duration retryInterval, int retries, String subject,
                      Predicate<Attempt> accepted, Function<Attempt, R> record) {
-        schedule(new Notification<>(url, body, contentType, retryInterval, retries, subject, accepted, record), 1,
-                epoch.get(), Duration.ZERO);
+        send(url, body, contentType, Map.of(), retryInterval, retries, subject, accepted, record);
+    }
+
+    /**
+     * {@link #send(String, String, String, Duration, int, String, Predicate, Function)} with more request headers
+     * (e.g. a provider's webhook token), sent with every attempt.
+     */
+    public void send(String url, String body, String contentType, Map<String, String> headers, Duration retryInterval,
+                     int retries, String subject, Predicate<Attempt> accepted, Function<Attempt, R> record) {
+        schedule(new Notification<>(url, body, contentType, Map.copyOf(headers), retryInterval, retries, subject,
+                accepted, record), 1, epoch.get(), Duration.ZERO);
     }
 
     /** Every attempt since the last {@link #reset()}, in order. */
@@ -146,9 +157,11 @@ public final class NotificationSender<R> implements AutoCloseable {
         int status = 0;
         String answer = null;
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(n.url()))
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(n.url()))
                     .timeout(REQUEST_TIMEOUT)
-                    .header("Content-Type", n.contentType())
+                    .header("Content-Type", n.contentType());
+            n.headers().forEach(builder::header);
+            HttpRequest request = builder
                     .POST(HttpRequest.BodyPublishers.ofString(n.body(), StandardCharsets.UTF_8))
                     .build();
             HttpResponse<String> response = c.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
