@@ -510,7 +510,7 @@ public final class FaultProxy implements AutoCloseable {
                 seen.add(new Seen(parsed, fault, 0));
                 out.write(answer(fault.status(), fault.contentType(), fault.body()));
                 out.flush();
-                return true;
+                return !request.closeAfter();
             }
             case LATENCY -> pause(fault.delay());
             default -> {
@@ -529,7 +529,7 @@ public final class FaultProxy implements AutoCloseable {
             case PASS, LATENCY -> {
                 out.write(answer.all());
                 out.flush();
-                return !answer.closeAfter();
+                return !request.closeAfter() && !answer.closeAfter();
             }
             case RESET_AFTER_FORWARDING -> {
                 reset(client);
@@ -555,7 +555,7 @@ public final class FaultProxy implements AutoCloseable {
             case REPLACE_ANSWER -> {
                 out.write(answer(fault.status(), fault.contentType(), fault.body()));
                 out.flush();
-                return true;
+                return !request.closeAfter();
             }
             case SLOW_DRIP -> {
                 for (byte b : answer.all()) {
@@ -566,7 +566,7 @@ public final class FaultProxy implements AutoCloseable {
                         return false;
                     }
                 }
-                return !answer.closeAfter();
+                return !request.closeAfter() && !answer.closeAfter();
             }
             default -> throw new IllegalStateException(fault.toString());
         }
