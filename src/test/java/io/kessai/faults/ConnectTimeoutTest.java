@@ -46,7 +46,7 @@ class ConnectTimeoutTest extends FaultSuite {
     private Call payWithin(ObjectNode order) {
         try {
             return pay(order);
-        } catch (IllegalStateException noAnswer) {
+        } catch (NoAnswer noAnswer) {
             throw new AssertionError("no answer within the test client's 30 s: the connect timeout did not apply",
                     noAnswer);
         }

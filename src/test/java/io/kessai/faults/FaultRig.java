@@ -78,13 +78,19 @@ final class FaultRig implements AutoCloseable {
      * nothing listens; {@code BLACKHOLE}: a connect is never answered).
      */
     static FaultRig start(Map<String, String> settings, FaultProxy.Connections connections) {
+        return start(settings, connections, connections);
+    }
+
+    /** The rig whose GMO and Japan Payment proxies meet Kessai's first connections each as told. */
+    static FaultRig start(Map<String, String> settings, FaultProxy.Connections gmoConnections,
+                          FaultProxy.Connections jpConnections) {
         GmoSandbox gmo = new GmoSandbox(GmoSandbox.Settings.defaults(SHOP_ID, SHOP_PASS)
                 .withWebhookRetryInterval(Duration.ofMillis(200))).start();
         KeyPair kessaiKey = rsa();
         JapanPaymentSandbox jp = new JapanPaymentSandbox(JapanPaymentSandbox.Settings.defaults(APP_ID_JPY, APP_ID_USD)
                 .withNotifyRetryInterval(Duration.ofMillis(200)), kessaiKey.getPublic()).start();
-        FaultProxy gmoProxy = FaultProxy.to(gmo.baseUrl(), connections);
-        FaultProxy jpProxy = FaultProxy.to(jp.baseUrl(), connections);
+        FaultProxy gmoProxy = FaultProxy.to(gmo.baseUrl(), gmoConnections);
+        FaultProxy jpProxy = FaultProxy.to(jp.baseUrl(), jpConnections);
         EventSink sink = new EventSink();
         Map<String, String> all = new HashMap<>(FAST);
         all.put("kessai.sandbox.enabled", "false");

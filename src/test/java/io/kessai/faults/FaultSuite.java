@@ -41,9 +41,17 @@ abstract class FaultSuite {
         return FaultProxy.Connections.ACCEPT;
     }
 
+    FaultProxy.Connections gmoConnections() {
+        return connections();
+    }
+
+    FaultProxy.Connections japanPaymentConnections() {
+        return connections();
+    }
+
     @BeforeAll
     void startRig() {
-        rig = FaultRig.start(settings(), connections());
+        rig = FaultRig.start(settings(), gmoConnections(), japanPaymentConnections());
     }
 
     @AfterAll
@@ -73,8 +81,20 @@ abstract class FaultSuite {
 
     Call pay(ObjectNode order, String key) {
         long started = System.nanoTime();
-        Answer answer = rig.kessai.post("/payments", order.toString(), key);
+        Answer answer;
+        try {
+            answer = rig.kessai.post("/payments", order.toString(), key);
+        } catch (IllegalStateException e) {
+            throw new NoAnswer(e);
+        }
         return new Call(order.get("orderId").asText(), key, order, answer, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /** Kessai did not answer an API request within the test client's 30 s. */
+    static final class NoAnswer extends AssertionError {
+        NoAnswer(Throwable cause) {
+            super("Kessai did not answer within the test client's 30 s", cause);
+        }
     }
 
     /** POST /payments/{id}/{operation} and how long it took. */
