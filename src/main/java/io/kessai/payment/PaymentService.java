@@ -49,6 +49,8 @@ public final class PaymentService {
     /** The status a capture, cancel or refund moves the payment to. */
     private static final String TARGET = "kessaiTargetStatus";
     private static final String PREPARED = "kessaiPreparedOperation";
+    /** Set by continueAfterReconcile: the requested operation goes ahead now. */
+    private static final String CONTINUE = "kessaiContinue";
     /** The providerCode of the provider's "no such payment" answer to a reconciling inquiry. */
     private static final String NOT_AT_PROVIDER = "kessaiNotAtProvider";
 
@@ -372,21 +374,45 @@ public final class PaymentService {
      * own upstream key: the earlier one is known not to have happened). Otherwise the answer is the payment as
      * it is (or 504 while the earlier outcome is still open).
      */
-    public boolean continueAfterReconcile(Exchange exchange) {
+    public void continueAfterReconcile(Exchange exchange) {
+        exchange.setProperty(CONTINUE, goesAhead(exchange));
+    }
+
+    private boolean goesAhead(Exchange exchange) {
         Prepared prepared = exchange.getProperty(PREPARED, Prepared.class);
         if (prepared == null || !exchange.getProperty(Flow.RECONCILE, false, Boolean.class)) {
             return false;
         }
         PaymentRecord current = store.find(exchange.getProperty(Flow.PAYMENT, PaymentRecord.class).paymentId()).orElseThrow();
-        if (current.status() != prepared.from() || !store.openOperations(current.paymentId()).isEmpty()) {
+        if (current.status() != prepared.from()) {
+            return false;
+        }
+        List<PaymentStore.OpenOperation> open = store.openOperations(current.paymentId());
+        PaymentStore.Operation next;
+        if (open.isEmpty()) {
+            next = store.startOperation(current.paymentId(), prepared.kind(), prepared.amount(), prepared.key(),
+                    prepared.requestHash());
+        } else if (open.size() == 1 && open.get(0).operation().kind().equals(prepared.kind())
+                && sameAmount(open.get(0).amount(), prepared.amount()) && honoursKeys(current)) {
+            // The same operation, still not known and not done: sent again under its own key, which the
+            // provider answers with its first outcome (never twice).
+            next = open.get(0).operation();
+        } else {
             return false;
         }
         exchange.removeProperty(Flow.RECONCILE);
         exchange.setProperty(Flow.PAYMENT, current);
         exchange.setProperty(Flow.CALL_UPSTREAM, true);
-        exchange.setProperty(Flow.OPERATION, store.startOperation(current.paymentId(), prepared.kind(), prepared.amount(),
-                prepared.key(), prepared.requestHash()));
+        exchange.setProperty(Flow.OPERATION, next);
         return true;
+    }
+
+    private static boolean sameAmount(BigDecimal a, BigDecimal b) {
+        return a == null ? b == null : b != null && a.compareTo(b) == 0;
+    }
+
+    private boolean honoursKeys(PaymentRecord payment) {
+        return providers.find(payment.provider()).map(p -> p.capabilities().idempotencyKeys()).orElse(false);
     }
 
     private static String operationKey(Exchange exchange) {

@@ -24,9 +24,13 @@ import java.util.Set;
  * @param partialCapture  whether a capture may take less than the authorized amount
  * @param partialRefund   whether a refund may return less than the captured amount
  * @param routesByDefault method types this provider is the default for, unless {@code kessai.routing.<type>} says otherwise
+ * @param idempotencyKeys whether the provider honours an {@code Idempotency-Key}: an operation sent again with its key
+ *                        is answered with the first outcome, never done twice. Only then does Kessai send an operation
+ *                        whose outcome was not known again (with the same key) instead of waiting for its inquiry to
+ *                        settle it.
  */
 public record Capabilities(Set<String> currencies, Map<String, MethodCapabilities> methods, Set<ProviderOperation> operations,
-                           boolean partialCapture, boolean partialRefund, Set<String> routesByDefault) {
+                           boolean partialCapture, boolean partialRefund, Set<String> routesByDefault, boolean idempotencyKeys) {
 
     public Capabilities {
         currencies = Collections.unmodifiableSet(new LinkedHashSet<>(currencies));
@@ -96,6 +100,7 @@ public record Capabilities(Set<String> currencies, Map<String, MethodCapabilitie
         private final Set<String> routesByDefault = new LinkedHashSet<>();
         private boolean partialCapture;
         private boolean partialRefund;
+        private boolean idempotencyKeys;
 
         public Builder currencies(String... codes) {
             currencies.addAll(List.of(codes));
@@ -128,8 +133,15 @@ public record Capabilities(Set<String> currencies, Map<String, MethodCapabilitie
             return this;
         }
 
+        /** The provider answers an operation sent again with the same Idempotency-Key with its first outcome. */
+        public Builder idempotencyKeys(boolean honoured) {
+            idempotencyKeys = honoured;
+            return this;
+        }
+
         public Capabilities build() {
-            return new Capabilities(currencies, methods, operations, partialCapture, partialRefund, routesByDefault);
+            return new Capabilities(currencies, methods, operations, partialCapture, partialRefund, routesByDefault,
+                    idempotencyKeys);
         }
     }
 

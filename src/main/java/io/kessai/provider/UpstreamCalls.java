@@ -24,10 +24,14 @@ public final class UpstreamCalls {
     /** Whether the template's loop sends again, and after how many milliseconds. */
     static final String AGAIN = "kessaiUpstreamAgain";
     static final String DELAY = "kessaiUpstreamDelay";
+    /** The provider's route of one attempt (the template's parameter). */
+    static final String ATTEMPT = "kessaiUpstreamAttempt";
 
     private final PaymentStore store;
     private final InFlightLimits inFlight;
     private final UpstreamPolicy.Registry policies;
+    private volatile org.apache.camel.ProducerTemplate producer;
+    private volatile java.util.concurrent.ExecutorService attempts;
 
     public UpstreamCalls(PaymentStore store, InFlightLimits inFlight, UpstreamPolicy.Registry policies) {
         this.store = store;
@@ -51,8 +55,7 @@ public final class UpstreamCalls {
         exchange.setProperty(AGAIN, false);
         exchange.setProperty(DELAY, 0L);
         exchange.setProperty(ATTEMPTS, exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1);
-        UpstreamPolicy policy = policies.of(provider(exchange));
-        Duration wait = remaining(exchange).minus(policy.attemptBudget());
+        Duration wait = remaining(exchange);
         String group = exchange.getProperty(Flow.UPSTREAM_GROUP, String.class);
         inFlight.acquire(group, wait.isNegative() ? Duration.ZERO : wait);
         exchange.setProperty(PERMIT, group);
@@ -76,6 +79,61 @@ public final class UpstreamCalls {
             message.setHeader(Flow.IDEMPOTENCY_KEY_HEADER, op.upstreamKey());
         }
         exchange.setProperty(Flow.UPSTREAM_STARTED, System.nanoTime());
+    }
+
+    /**
+     * Runs the provider's attempt route, cut when the attempt's time is up: at most connect + response timeout,
+     * and never past the request's deadline. A response timeout alone does not bound an attempt (an answer that
+     * drips in byte by byte resets it), so the attempt runs on its own thread, on a copy of the exchange, and an
+     * attempt cut short is an unknown outcome (the request may have been processed).
+     */
+    public void send(Exchange exchange) throws Exception {
+        String provider = provider(exchange);
+        Duration remaining = remaining(exchange);
+        if (remaining.isNegative() || remaining.isZero()) {
+            throw new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE, "the deadline of this request passed before "
+                    + provider + " could be called; nothing was sent");
+        }
+        Duration budget = policies.of(provider).attemptBudget();
+        Duration limit = budget.compareTo(remaining) < 0 ? budget : remaining;
+        Exchange attempt = exchange.copy();
+        java.util.concurrent.Future<Exchange> running = executor(exchange).submit(() ->
+                producer(exchange).send(exchange.getProperty(ATTEMPT, String.class), attempt));
+        try {
+            running.get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            running.cancel(true);
+            throw new java.net.SocketTimeoutException(provider + " sent no complete answer within " + limit.toMillis() + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+        exchange.getMessage().copyFrom(attempt.getMessage());
+        attempt.getProperties().forEach(exchange::setProperty);
+        if (attempt.getException() != null) {
+            throw attempt.getException();
+        }
+    }
+
+    private org.apache.camel.ProducerTemplate producer(Exchange exchange) {
+        if (producer == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    producer = exchange.getContext().createProducerTemplate();
+                }
+            }
+        }
+        return producer;
+    }
+
+    private java.util.concurrent.ExecutorService executor(Exchange exchange) {
+        if (attempts == null) {
+            synchronized (this) {
+                if (attempts == null) {
+                    attempts = exchange.getContext().getExecutorServiceManager().newCachedThreadPool(this, "KessaiUpstream");
+                }
+            }
+        }
+        return attempts;
     }
 
     /** The provider's reader accepted the answer. */

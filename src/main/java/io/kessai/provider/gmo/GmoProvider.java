@@ -37,6 +37,8 @@ public final class GmoProvider implements PaymentProvider {
      * /order/cancel, which always returns the whole sale. Cards go to GMO by default.
      */
     static final Capabilities CAPABILITIES = Capabilities.builder()
+            // GMO replays the first answer for an Idempotency-Key (24 h) and answers 409 while it is processing
+            .idempotencyKeys(true)
             .currencies("JPY")
             .method("card", m -> m.tokenTypes("MP_TOKEN", "APPLE_PAY_TOKEN", "GOOGLE_PAY_TOKEN").authorizes())
             .method("konbini", m -> m.brands(KONBINI))

@@ -161,10 +161,14 @@ public final class JapanPaymentAnswers {
         }
     }
 
+    /** The envelope {@code {status, error, msg, data}}: an answer without its status word says nothing. */
     private JsonNode parse(Exchange exchange) {
         JsonNode node = ProviderJson.parseOrNull(json, exchange.getMessage().getBody(String.class));
         if (node == null || !node.isObject()) {
             throw UpstreamFailures.unreadable("japan-payment", "something that is not a JSON object");
+        }
+        if (ProviderJson.text(node, "status") == null) {
+            throw UpstreamFailures.unreadable("japan-payment", "an answer without its status");
         }
         return node;
     }
