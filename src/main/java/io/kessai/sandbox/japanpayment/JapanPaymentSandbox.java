@@ -360,6 +360,26 @@ public final class JapanPaymentSandbox implements AutoCloseable {
         String errorMsg;
         String lastNotification;   // the body of the last notification sent, for resendNotification
 
+        static Order of(JapanPaymentOrders.StoredOrder row) {
+            Order o = new Order(Currency.valueOf(row.currency()), row.orderId(), row.orderNo(),
+                    new BigDecimal(row.amount()), Method.valueOf(row.method()), row.notifyUrl(), row.bankNo());
+            o.callBackUrl = row.callBackUrl();
+            o.callBackFailUrl = row.callBackFailUrl();
+            o.status = row.status();
+            o.actualAmount = new BigDecimal(row.actualAmount());
+            o.fee = new BigDecimal(row.fee());
+            o.payTime = row.payTime();
+            o.errorMsg = row.errorMsg();
+            o.lastNotification = row.lastNotification();
+            return o;
+        }
+
+        JapanPaymentOrders.StoredOrder row() {
+            return new JapanPaymentOrders.StoredOrder(currency.name(), orderId, orderNo, amount.toPlainString(),
+                    method.name(), notifyUrl, bankNo, callBackUrl, callBackFailUrl, status, actualAmount.toPlainString(),
+                    fee.toPlainString(), payTime, errorMsg, lastNotification);
+        }
+
         Order(Currency currency, String orderId, String orderNo, BigDecimal amount, Method method, String notifyUrl,
               String bankNo) {
             this.currency = currency;
@@ -385,6 +405,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
 
     private final Map<String, Order> orders = new HashMap<>();           // currency + " " + orderId
     private final Map<String, Order> ordersByNo = new HashMap<>();       // guarded by orders
+    private final JapanPaymentOrders store;                              // every change written through, under orders
     private final AtomicLong orderSequence = new AtomicLong(ThreadLocalRandom.current().nextLong(10_000_000L));
     private final AtomicLong requestSequence = new AtomicLong();
     private final ConcurrentSkipListMap<Long, RecordedRequest> recorded = new ConcurrentSkipListMap<>();
@@ -400,6 +421,20 @@ public final class JapanPaymentSandbox implements AutoCloseable {
      * @param merchantPublicKey Kessai's public key: every request's {@code sign} is verified with it
      */
     public JapanPaymentSandbox(Settings settings, PublicKey merchantPublicKey) {
+        this(settings, merchantPublicKey, new InMemoryJapanPaymentOrders());
+    }
+
+    /**
+     * A sandbox that keeps its orders in {@code store} (and starts with the orders already there), e.g. Kessai's
+     * database ({@link JdbcJapanPaymentOrders}), so that they outlive this sandbox.
+     */
+    public JapanPaymentSandbox(Settings settings, PublicKey merchantPublicKey, JapanPaymentOrders store) {
+        this.store = Objects.requireNonNull(store, "store");
+        for (JapanPaymentOrders.StoredOrder row : store.all()) {
+            Order order = Order.of(row);
+            orders.put(key(order.currency, order.orderId), order);
+            ordersByNo.put(order.orderNo, order);
+        }
         this.settings = Objects.requireNonNull(settings, "settings");
         this.merchantKey = Objects.requireNonNull(merchantPublicKey, "merchantPublicKey");
         this.signature = new JapanPaymentSignature(settings.signAlgorithm());
@@ -493,6 +528,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
         synchronized (orders) {
             orders.clear();
             ordersByNo.clear();
+            store.clear();
         }
         recorded.clear();
         tamperNext.set(false);
@@ -527,6 +563,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
                 order.errorMsg = from == 0 ? "order expired without payment" : "payment failed";
             }
             outgoing = notification(order, false);
+            store.save(order.row());
         }
         if (outgoing != null) {
             send(outgoing);
@@ -810,6 +847,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
             order = new Order(currency, orderId, orderNo, amount, method, notifyUrl, bankNo);
             order.callBackUrl = callBackUrl;
             order.callBackFailUrl = callBackFailUrl;
+            store.save(order.row());
             orders.put(key(currency, orderId), order);
             ordersByNo.put(orderNo, order);
         }
