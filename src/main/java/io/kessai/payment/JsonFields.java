@@ -72,10 +72,22 @@ final class JsonFields {
     }
 
     JsonFields object(String name, boolean required, Set<String> known) {
+        return object(name, required, known, List.of());
+    }
+
+    /**
+     * A nested object. A required one that is absent is reported as its own required fields ({@code method.type},
+     * {@code customer.name}), which is what the caller must send; with none named, as the object itself.
+     */
+    JsonFields object(String name, boolean required, Set<String> known, List<String> requiredInside) {
         JsonNode value = present(name);
         if (value == null) {
-            if (required) {
+            if (required && requiredInside.isEmpty()) {
                 errors.add(new FieldError(path(name), "required", "is required"));
+            } else if (required) {
+                for (String inside : requiredInside) {
+                    errors.add(new FieldError(path(name) + "." + inside, "required", "is required"));
+                }
             }
             return null;
         }

@@ -164,7 +164,7 @@ public final class PaymentOrderReader {
     }
 
     private Method readMethod(JsonFields f, FieldRules rules) {
-        JsonFields m = f.object("method", true, METHOD_FIELDS);
+        JsonFields m = f.object("method", true, METHOD_FIELDS, List.of("type"));
         if (m == null) {
             return null;
         }
@@ -230,7 +230,7 @@ public final class PaymentOrderReader {
     }
 
     private static Customer readCustomer(JsonFields f, FieldRules rules) {
-        JsonFields c = f.object("customer", true, CUSTOMER_FIELDS);
+        JsonFields c = f.object("customer", true, CUSTOMER_FIELDS, List.of("name"));
         if (c == null) {
             return null;
         }

@@ -97,17 +97,11 @@ public final class PaymentService {
             throw KessaiException.invalid(errors);
         }
         PaymentOrder order = reader.read(node, errors);
-        if (!errors.isEmpty()) {
+        PaymentProvider provider = providerFor(order, errors);
+        if (provider == null) {
             throw KessaiException.invalid(errors);
         }
-        PaymentProvider provider = providers.choose(order);
-        checkCapabilities(order, provider);
-        FieldRules rules = new FieldRules(errors);
-        provider.check(order, rules);
-        if (provider.mayRedirect(order) && (order.returnUrls() == null || order.returnUrls().success() == null)) {
-            rules.add("returnUrls.success", "required", "is required: " + provider.id()
-                    + " may send the customer to 3-D Secure and back");
-        }
+        addProviderRules(order, provider, errors);
         if (!errors.isEmpty()) {
             throw KessaiException.invalid(errors);
         }
@@ -154,6 +148,60 @@ public final class PaymentService {
         } else {
             exchange.setProperty(Flow.CALL_UPSTREAM, false);
         }
+    }
+
+    /**
+     * The provider of this order. A valid order gets its provider or {@code 422 unsupported}; an order that already
+     * breaks contract rules gets its provider only where its provider, method type, currency and capture mode
+     * still determine one (so that the provider's rules are reported in the same answer), else null.
+     */
+    private PaymentProvider providerFor(PaymentOrder order, List<FieldError> errors) {
+        if (errors.isEmpty()) {
+            PaymentProvider provider = providers.choose(order);
+            checkCapabilities(order, provider);
+            return provider;
+        }
+        if (order.method() == null || order.method().type() == null || order.currency() == null
+                || errors.stream().map(FieldError::field).anyMatch(UNDETERMINED_PROVIDER::contains)) {
+            return null;
+        }
+        try {
+            PaymentProvider provider = providers.choose(order);
+            checkCapabilities(order, provider);
+            return provider;
+        } catch (KessaiException unsupported) {
+            return null;  // the 400 first; the 422 once the order keeps the contract
+        }
+    }
+
+    /** Fields whose contract errors leave the provider (or what it is asked to take) unknown. */
+    private static final java.util.Set<String> UNDETERMINED_PROVIDER = java.util.Set.of(
+            "provider", "method", "method.type", "currency", "capture", "capture.mode");
+
+    /**
+     * The chosen provider's rules, added to the contract's in one pass: a field that already breaks a contract rule
+     * is not reported twice. Where the order may send the customer away and back, {@code returnUrls.success} is
+     * required for the reason the provider gives.
+     */
+    private static void addProviderRules(PaymentOrder order, PaymentProvider provider, List<FieldError> errors) {
+        List<FieldError> found = new ArrayList<>(errors);   // the provider's rules see what the contract's found
+        FieldRules rules = new FieldRules(found);
+        boolean contractBroken = !errors.isEmpty();
+        try {
+            provider.check(order, rules);
+        } catch (KessaiException unsupported) {
+            if (!contractBroken) {
+                throw unsupported;
+            }
+        }
+        String reason = provider.redirectReason(order);
+        if (reason != null && (order.returnUrls() == null || order.returnUrls().success() == null)) {
+            rules.add("returnUrls.success", "required", "is required: " + reason);
+        }
+        java.util.Set<String> contractFields = new java.util.HashSet<>();
+        errors.forEach(e -> contractFields.add(e.field()));
+        found.subList(errors.size(), found.size()).stream().filter(e -> !contractFields.contains(e.field()))
+                .toList().forEach(errors::add);
     }
 
     /** The flow asks the provider (inquiry) about the payment's open operation instead of sending anything. */

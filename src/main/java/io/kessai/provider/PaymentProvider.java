@@ -18,9 +18,12 @@ public interface PaymentProvider {
     /** Adds every rule of the provider's document that the order breaks (400 field by field), or throws 422 unsupported. */
     void check(PaymentOrder order, FieldRules rules);
 
-    /** Whether this order may send the customer to a redirect, so that returnUrls.success is required. */
-    default boolean mayRedirect(PaymentOrder order) {
-        return false;
+    /**
+     * Why this order may send the customer away and back (so that {@code returnUrls.success} is required), in the
+     * provider's words, e.g. "gmo-pg may send the customer to 3-D Secure and back"; null when it never does.
+     */
+    default String redirectReason(PaymentOrder order) {
+        return null;
     }
 
     // ---- read off the capability table ----------------------------------------------------------------------

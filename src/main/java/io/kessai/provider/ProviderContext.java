@@ -46,6 +46,12 @@ public interface ProviderContext {
     /** Binds a bean the provider's routes refer to; a {@link org.apache.camel.CamelContextAware} one gets the context. */
     void bind(String name, Object bean);
 
+    /**
+     * Kessai's database, for a module's sandbox to keep its own state in its own tables (created by Kessai's Flyway
+     * migrations) so that it survives a restart. Provider code proper keeps nothing here: payments are the core's.
+     */
+    javax.sql.DataSource dataSource();
+
     /** Closes this when the Camel context stops (a sandbox, a client). */
     void closeWithContext(AutoCloseable closeable);
 }

@@ -161,7 +161,8 @@ public final class Kessai {
 
         Map<ProviderModule, ModuleContext> contexts = new LinkedHashMap<>();
         for (ProviderModule module : installed) {
-            contexts.put(module, new ModuleContext(module.id(), context, config, json, clock, lookup));
+            contexts.put(module, new ModuleContext(module.id(), context, config, json, clock, lookup,
+                    database.dataSource()));
         }
         if (config.flag("kessai.sandbox.enabled")) {
             contexts.forEach((module, moduleContext) -> module.startSandbox(moduleContext)

@@ -17,15 +17,22 @@ final class ModuleContext implements ProviderContext {
     private final ObjectMapper json;
     private final Clock clock;
     private final PaymentLookup payments;
+    private final javax.sql.DataSource dataSource;
 
     ModuleContext(String providerId, CamelContext camelContext, Kessai.Config config, ObjectMapper json, Clock clock,
-                  PaymentLookup payments) {
+                  PaymentLookup payments, javax.sql.DataSource dataSource) {
+        this.dataSource = dataSource;
         this.providerId = providerId;
         this.camelContext = camelContext;
         this.config = config;
         this.json = json;
         this.clock = clock;
         this.payments = payments;
+    }
+
+    @Override
+    public javax.sql.DataSource dataSource() {
+        return dataSource;
     }
 
     @Override

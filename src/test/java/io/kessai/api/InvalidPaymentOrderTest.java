@@ -147,15 +147,85 @@ class InvalidPaymentOrderTest {
     }
 
     @Test
-    void everyMissingRequiredFieldIsReportedInOneAnswer() {
+    void emptyOrderNamesEveryRequiredFieldIncludingTheNestedOnes() {
         JsonNode problem = assertInvalid(kessai.post("/payments", "{}"), "orderId", "required");
-        assertThat(errorsOf(problem)).contains("amount required", "currency required", "method required",
-                "customer required");
+        assertThat(errorsOf(problem)).containsExactlyInAnyOrder("orderId required", "amount required",
+                "currency required", "method.type required", "customer.name required");
 
         JsonNode nameless = assertInvalid(kessai.post("/payments", "{\"customer\":{\"email\":\"taro@example.jp\"}}"),
                 "customer.name", "required");
-        assertThat(errorsOf(nameless)).contains("orderId required", "amount required", "currency required",
-                "method required");
+        assertThat(errorsOf(nameless)).containsExactlyInAnyOrder("orderId required", "amount required",
+                "currency required", "method.type required", "customer.name required");
+    }
+
+    // ------------------------------------------------------------------ contract and provider rules in one answer
+
+    private void assertNothingAtJapanPayment() {
+        assertThat(kessai.japanPaymentSandbox().requests()).as("requests that reached the Japan Payment sandbox").isEmpty();
+    }
+
+    private static ObjectNode bareKonbiniOrder() {
+        ObjectNode order = Orders.japanPayment("JPY", "1000", "konbini", "LAWSON");
+        ((ObjectNode) order.get("method")).remove("brand");
+        order.putObject("customer").put("name", "Taro Yamada");
+        order.remove("returnUrls");
+        return order;
+    }
+
+    @Test
+    void konbiniOrderLearnsTheMissingBrandAndEveryJapanPaymentRuleInOneAnswer() {
+        kessai.japanPaymentSandbox().reset();
+        JsonNode problem = assertInvalid(pay(bareKonbiniOrder()), "method.brand", "required");
+        assertThat(errorsOf(problem)).containsExactlyInAnyOrder("method.brand required", "customer.phone required",
+                "customer.email required", "customer.id required", "returnUrls.failure required",
+                "returnUrls.success required");
+        assertNothingAtJapanPayment();
+    }
+
+    @Test
+    void konbiniOrderIsToldItsPayPageSendsTheCustomerBackNotThat3DSecureMayRedirect() {
+        ObjectNode order = Orders.japanPayment("JPY", "1000", "konbini", "LAWSON");
+        ((ObjectNode) order.get("returnUrls")).remove("success");
+        JsonNode problem = assertInvalid(pay(order), "returnUrls.success", "required");
+        assertThat(errorsOf(problem)).containsExactly("returnUrls.success required");
+        String message = problem.path("errors").get(0).path("message").asText();
+        assertThat(message).contains("konbini pay page").contains("callBackUrl").doesNotContain("3-D Secure");
+
+        ObjectNode wallet = Orders.japanPayment("JPY", "1000", "ewallet", "AU_PAY");
+        ((ObjectNode) wallet.get("returnUrls")).remove("success");
+        JsonNode walletProblem = assertInvalid(pay(wallet), "returnUrls.success", "required");
+        assertThat(walletProblem.path("errors").get(0).path("message").asText())
+                .contains("e-wallet's payment page").doesNotContain("3-D Secure");
+
+        ObjectNode card = order();
+        ((ObjectNode) card.get("returnUrls")).remove("success");
+        JsonNode cardProblem = assertInvalid(pay(card), "returnUrls.success", "required");
+        assertThat(cardProblem.path("errors").get(0).path("message").asText()).contains("gmo-pg may send the customer to 3-D Secure");
+    }
+
+    @Test
+    void contractErrorsAndTheChosenProvidersErrorsComeTogether() {
+        kessai.japanPaymentSandbox().reset();
+        ObjectNode konbini = bareKonbiniOrder().put("orderId", "ORD 1").put("amount", "1000.5");
+        ((ObjectNode) konbini.get("customer")).put("email", "taro@").put("ip", "999.0.0.1");
+        JsonNode problem = assertInvalid(pay(konbini), "orderId", "pattern");
+        assertThat(errorsOf(problem)).containsExactlyInAnyOrder("orderId pattern", "amount scale",
+                "method.brand required", "customer.email format", "customer.ip format", "customer.phone required",
+                "customer.id required", "returnUrls.failure required", "returnUrls.success required");
+        assertNothingAtJapanPayment();
+
+        ObjectNode card = order().put("amount", "abc");
+        ((ObjectNode) card.get("customer")).put("phone", "090-ABCD-5678").put("email", "taro@");
+        ((ObjectNode) card.get("returnUrls")).remove("success");
+        JsonNode cardProblem = assertInvalid(pay(card), "amount", "format");
+        assertThat(errorsOf(cardProblem)).containsExactlyInAnyOrder("amount format", "customer.email format",
+                "customer.phone pattern", "returnUrls.success required");
+    }
+
+    @Test
+    void aFieldBrokenByTheContractIsNotReportedAgainByTheProvider() {
+        JsonNode problem = assertInvalid(pay(order().put("orderId", "ORD 1")), "orderId", "pattern");
+        assertThat(errorsOf(problem)).containsExactly("orderId pattern");
     }
 
     // ------------------------------------------------------------------ orderId

@@ -75,9 +75,10 @@ public final class GmoProvider implements PaymentProvider {
     }
 
     @Override
-    public boolean mayRedirect(PaymentOrder order) {
+    public String redirectReason(PaymentOrder order) {
         return "card".equals(order.method().type()) && settings.useTds2()
-                && !"APPLE_PAY_TOKEN".equals(order.method().tokenType());
+                && !"APPLE_PAY_TOKEN".equals(order.method().tokenType())
+                ? "gmo-pg may send the customer to 3-D Secure and back" : null;
     }
 
     @Override
@@ -149,11 +150,11 @@ public final class GmoProvider implements PaymentProvider {
             r.add("platformFee", "unsupported_field", "is carried only by payjp");
         }
         String cashType = GmoRequests.cashType(order.method());
-        if (cashType != null && order.customer() != null && ("KONBINI".equals(cashType) || "PAYEASY".equals(cashType))) {
-            if (order.customer().nameKana() == null) {
+        if (cashType != null && ("KONBINI".equals(cashType) || "PAYEASY".equals(cashType))) {
+            if (order.customer() == null || order.customer().nameKana() == null) {
                 r.add("customer.nameKana", "required", "is required by GMO for konbini and Pay-easy payments");
             }
-            if (order.customer().phone() == null) {
+            if (order.customer() == null || order.customer().phone() == null) {
                 r.add("customer.phone", "required", "is required by GMO for konbini and Pay-easy payments");
             }
         }

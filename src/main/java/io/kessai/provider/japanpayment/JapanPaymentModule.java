@@ -80,7 +80,8 @@ public final class JapanPaymentModule implements ProviderModule {
                 .withPort(context.integer(SANDBOX + "port"))
                 .withSignAlgorithm(context.get(P + "sign-algorithm"))
                 .withNotifyRetryInterval(Duration.ofMillis(context.integer(SANDBOX + "notify-retry-interval-ms")));
-        JapanPaymentSandbox sandbox = new JapanPaymentSandbox(settings, merchantPublic).start();
+        JapanPaymentSandbox sandbox = new JapanPaymentSandbox(settings, merchantPublic,
+                new io.kessai.sandbox.japanpayment.JdbcJapanPaymentOrders(context.dataSource())).start();
         context.closeWithContext(sandbox);
         context.bind("japanPaymentSandbox", sandbox);
         context.override(P + "base-url", sandbox.baseUrl());

@@ -8,6 +8,7 @@ import io.kessai.provider.PaymentProvider;
 import io.kessai.provider.ProviderOperation;
 
 import java.math.BigDecimal;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** Japan Payment's capabilities and the document's rules, checked before any call. */
@@ -41,19 +42,30 @@ public final class JapanPaymentProvider implements PaymentProvider {
         return CAPABILITIES;
     }
 
+    /**
+     * The document requires callBackUrl on every order: where japan-payment's page sends the customer back. Why the
+     * customer goes there depends on the method.
+     */
+    static final Map<String, String> RETURNS_CUSTOMER = Map.of(
+            "ewallet", "japan-payment sends the customer to the e-wallet's payment page and back (callBackUrl)",
+            "konbini", "japan-payment's konbini pay page (payUrl) sends the customer back once paid (callBackUrl)",
+            "bank_transfer", "japan-payment's bank transfer pay page (payUrl) sends the customer back once paid (callBackUrl)");
+
     @Override
-    public boolean mayRedirect(PaymentOrder order) {
-        return true;
+    public String redirectReason(PaymentOrder order) {
+        return RETURNS_CUSTOMER.getOrDefault(order.method().type(),
+                "japan-payment sends the customer back to callBackUrl");
     }
 
     @Override
     public void check(PaymentOrder order, FieldRules r) {
         JapanPaymentMethods.Method method = JapanPaymentMethods.of(order);
-        if (method == null) {
+        if (method == null && order.method() != null && order.method().brand() != null) {
             throw KessaiException.unsupported("method.brand", "japan-payment does not offer " + order.method().type()
                     + " " + order.method().brand() + " in " + order.currency());
         }
-        if (order.amount() != null && !r.has("amount")) {
+        // Without a brand (already reported: method.brand required) the amount limits are not known yet.
+        if (method != null && order.amount() != null && !r.has("amount")) {
             BigDecimal amount = order.amountValue();
             if (amount.compareTo(method.min()) < 0 || amount.compareTo(method.max()) > 0) {
                 r.add("amount", "range", "must be between " + method.min().toPlainString() + " and "
@@ -61,15 +73,20 @@ public final class JapanPaymentProvider implements PaymentProvider {
             }
         }
         PaymentOrder.Customer c = order.customer();
-        if (c != null) {
-            r.required("customer.phone", c.phone());
-            r.pattern("customer.phone", c.phone(), PHONE, "a real phone number: digits and hyphens, optional leading +");
-            r.required("customer.email", c.email());
-            if (c.id() == null) {
-                r.add("customer.id", "required", "is required by japan-payment (partnerUserId, for risk control)");
-            }
-            r.pattern("customer.id", c.id(), PARTNER_USER_ID, "1 to 64 of digits, letters and -~!@#$%&*()_.");
+        String phone = c == null ? null : c.phone();
+        String email = c == null ? null : c.email();
+        String id = c == null ? null : c.id();
+        if (phone == null) {
+            r.add("customer.phone", "required", "is required by japan-payment (phone)");
         }
+        r.pattern("customer.phone", phone, PHONE, "a real phone number: digits and hyphens, optional leading +");
+        if (email == null) {
+            r.add("customer.email", "required", "is required by japan-payment (email)");
+        }
+        if (id == null) {
+            r.add("customer.id", "required", "is required by japan-payment (partnerUserId, for risk control)");
+        }
+        r.pattern("customer.id", id, PARTNER_USER_ID, "1 to 64 of digits, letters and -~!@#$%&*()_.");
         if (order.returnUrls() == null || (order.returnUrls().failure() == null && order.returnUrls().cancel() == null)) {
             r.add("returnUrls.failure", "required", "is required by japan-payment (callBackFailUrl); returnUrls.cancel also serves");
         }

@@ -784,7 +784,13 @@ final class GmoPayments {
                     row(html, e.getKey(), e.getValue().asText());
                 }
             }
-            return html.append("</table>\n</body></html>\n").toString();
+            html.append("</table>\n");
+            if (awaitingPayment(o)) {
+                html.append("<form method=\"post\" action=\"").append(CASH_PAGE_PREFIX).append(escape(o.accessId))
+                        .append("\"><input type=\"hidden\" name=\"result\" value=\"paid\">")
+                        .append("<button type=\"submit\">Pay</button></form>\n");
+            }
+            return html.append("</body></html>\n").toString();
         }
     }
 

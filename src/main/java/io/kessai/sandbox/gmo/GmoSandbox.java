@@ -727,7 +727,37 @@ public final class GmoSandbox implements AutoCloseable {
 
     // ------------------------------------------------------------------ cash payment page
 
+    /**
+     * {@code GET}: the cash order's payment information, with a "Pay" button while it awaits payment. The button
+     * POSTs the form {@code result=paid} to the same URL, which plays the customer paying at the till
+     * ({@link #payCash}: status PAYSUCCESS and the {@code CASH_PAID} webhook to Kessai) and answers
+     * {@code 303 See Other} back to the page. With curl: {@code curl -s -d result=paid CASH_PAGE_URL}. An order
+     * no longer awaiting payment answers {@code 400 invalid_status}.
+     */
     private Reply cashPage(HttpExchange exchange, String path) {
+        String accessId = path.substring(CASH_PREFIX.length());
+        if ("POST".equals(exchange.getRequestMethod())) {
+            String form;
+            try {
+                form = new String(exchange.getRequestBody().readNBytes(4096), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw GmoProblem.invalidRequest("unreadable form");
+            }
+            String result = queryParameter(form, "result");
+            if (result != null && !"paid".equals(result)) {
+                throw GmoProblem.invalidParameter("result");
+            }
+            payments.cashPage(accessId);   // 404 unless it is a cash order with a page
+            try {
+                payCash(accessId);
+            } catch (IllegalStateException e) {
+                throw GmoProblem.invalidStatus("the cash order is not awaiting payment");
+            }
+            Map<String, String> extra = new LinkedHashMap<>();
+            extra.put("Location", CASH_PREFIX + accessId);
+            extra.put("Cache-Control", "no-store");
+            return new Reply(303, "text/plain; charset=utf-8", "payment paid\n".getBytes(StandardCharsets.UTF_8), null, extra);
+        }
         if (!"GET".equals(exchange.getRequestMethod())) {
             throw GmoProblem.methodNotAllowed();
         }

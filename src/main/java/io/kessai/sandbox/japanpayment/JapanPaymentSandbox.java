@@ -351,12 +351,34 @@ public final class JapanPaymentSandbox implements AutoCloseable {
         final Method method;
         final String notifyUrl;
         final String bankNo;
+        String callBackUrl;       // where the pay page sends the customer once paid
+        String callBackFailUrl;   // ... once the payment failed
         int status;
         BigDecimal actualAmount = BigDecimal.ZERO;
         BigDecimal fee = BigDecimal.ZERO;
         String payTime;
         String errorMsg;
         String lastNotification;   // the body of the last notification sent, for resendNotification
+
+        static Order of(JapanPaymentOrders.StoredOrder row) {
+            Order o = new Order(Currency.valueOf(row.currency()), row.orderId(), row.orderNo(),
+                    new BigDecimal(row.amount()), Method.valueOf(row.method()), row.notifyUrl(), row.bankNo());
+            o.callBackUrl = row.callBackUrl();
+            o.callBackFailUrl = row.callBackFailUrl();
+            o.status = row.status();
+            o.actualAmount = new BigDecimal(row.actualAmount());
+            o.fee = new BigDecimal(row.fee());
+            o.payTime = row.payTime();
+            o.errorMsg = row.errorMsg();
+            o.lastNotification = row.lastNotification();
+            return o;
+        }
+
+        JapanPaymentOrders.StoredOrder row() {
+            return new JapanPaymentOrders.StoredOrder(currency.name(), orderId, orderNo, amount.toPlainString(),
+                    method.name(), notifyUrl, bankNo, callBackUrl, callBackFailUrl, status, actualAmount.toPlainString(),
+                    fee.toPlainString(), payTime, errorMsg, lastNotification);
+        }
 
         Order(Currency currency, String orderId, String orderNo, BigDecimal amount, Method method, String notifyUrl,
               String bankNo) {
@@ -383,6 +405,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
 
     private final Map<String, Order> orders = new HashMap<>();           // currency + " " + orderId
     private final Map<String, Order> ordersByNo = new HashMap<>();       // guarded by orders
+    private final JapanPaymentOrders store;                              // every change written through, under orders
     private final AtomicLong orderSequence = new AtomicLong(ThreadLocalRandom.current().nextLong(10_000_000L));
     private final AtomicLong requestSequence = new AtomicLong();
     private final ConcurrentSkipListMap<Long, RecordedRequest> recorded = new ConcurrentSkipListMap<>();
@@ -398,6 +421,20 @@ public final class JapanPaymentSandbox implements AutoCloseable {
      * @param merchantPublicKey Kessai's public key: every request's {@code sign} is verified with it
      */
     public JapanPaymentSandbox(Settings settings, PublicKey merchantPublicKey) {
+        this(settings, merchantPublicKey, new InMemoryJapanPaymentOrders());
+    }
+
+    /**
+     * A sandbox that keeps its orders in {@code store} (and starts with the orders already there), e.g. Kessai's
+     * database ({@link JdbcJapanPaymentOrders}), so that they outlive this sandbox.
+     */
+    public JapanPaymentSandbox(Settings settings, PublicKey merchantPublicKey, JapanPaymentOrders store) {
+        this.store = Objects.requireNonNull(store, "store");
+        for (JapanPaymentOrders.StoredOrder row : store.all()) {
+            Order order = Order.of(row);
+            orders.put(key(order.currency, order.orderId), order);
+            ordersByNo.put(order.orderNo, order);
+        }
         this.settings = Objects.requireNonNull(settings, "settings");
         this.merchantKey = Objects.requireNonNull(merchantPublicKey, "merchantPublicKey");
         this.signature = new JapanPaymentSignature(settings.signAlgorithm());
@@ -491,6 +528,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
         synchronized (orders) {
             orders.clear();
             ordersByNo.clear();
+            store.clear();
         }
         recorded.clear();
         tamperNext.set(false);
@@ -525,6 +563,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
                 order.errorMsg = from == 0 ? "order expired without payment" : "payment failed";
             }
             outgoing = notification(order, false);
+            store.save(order.row());
         }
         if (outgoing != null) {
             send(outgoing);
@@ -771,8 +810,8 @@ public final class JapanPaymentSandbox implements AutoCloseable {
         BigDecimal amount = new BigDecimal(amountText);
         String payType = text(request, "payType", true);
         String inBankCode = text(request, "inBankCode", true);
-        url(request, "callBackUrl", true);
-        url(request, "callBackFailUrl", true);
+        String callBackUrl = url(request, "callBackUrl", true);
+        String callBackFailUrl = url(request, "callBackFailUrl", true);
         String notifyUrl = url(request, "notifyUrl", false);
         text(request, "subject", false);
         text(request, "body", false);
@@ -806,6 +845,9 @@ public final class JapanPaymentSandbox implements AutoCloseable {
                     ? String.format(Locale.ROOT, "%014d", ThreadLocalRandom.current().nextLong(100_000_000_000_000L))
                     : null;
             order = new Order(currency, orderId, orderNo, amount, method, notifyUrl, bankNo);
+            order.callBackUrl = callBackUrl;
+            order.callBackFailUrl = callBackFailUrl;
+            store.save(order.row());
             orders.put(key(currency, orderId), order);
             ordersByNo.put(orderNo, order);
         }
@@ -896,9 +938,22 @@ public final class JapanPaymentSandbox implements AutoCloseable {
         throw Refusal.invalid(field);
     }
 
+    /**
+     * The customer's pay page (the apply answer's {@code payUrl}). {@code GET} shows the order with a "Pay" button
+     * (and a "Fail" one); the button POSTs {@code result=paid} (or {@code result=failed}) as a form to the same URL,
+     * which plays the customer: the order moves 0 &rarr; 1 &rarr; 2 (or to 3), each move sends its signed
+     * notification to the order's {@code notifyUrl}, and the answer is {@code 303 See Other} to the order's
+     * {@code callBackUrl} (or {@code callBackFailUrl}), as the provider's page sends the customer back. With curl:
+     * {@code curl -s -o /dev/null -w '%{http_code}' -d result=paid PAY_URL} answers {@code 303}.
+     * An order that is no longer awaiting payment answers {@code 409}.
+     */
     private Reply payPage(HttpExchange exchange, String orderNo) {
-        if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
-            exchange.getResponseHeaders().set("Allow", "GET");
+        String method = exchange.getRequestMethod();
+        if ("POST".equals(method)) {
+            return pay(exchange, orderNo);
+        }
+        if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            exchange.getResponseHeaders().set("Allow", "GET, POST");
             return plain(405, "method not allowed");
         }
         StringBuilder html = new StringBuilder();
@@ -915,9 +970,73 @@ public final class JapanPaymentSandbox implements AutoCloseable {
             if (order.bankNo != null) {
                 html.append("<p>Payment number: ").append(order.bankNo).append("</p>\n");
             }
-            html.append("<p>Status: ").append(order.status).append("</p>\n</body></html>\n");
+            html.append("<p>Status: ").append(order.status).append("</p>\n");
+            if (awaitingPayment(order.status)) {
+                String action = PAY_PREFIX + order.orderNo;
+                html.append("<form method=\"post\" action=\"").append(action).append("\">")
+                        .append("<input type=\"hidden\" name=\"result\" value=\"paid\">")
+                        .append("<button type=\"submit\">Pay</button></form>\n")
+                        .append("<form method=\"post\" action=\"").append(action).append("\">")
+                        .append("<input type=\"hidden\" name=\"result\" value=\"failed\">")
+                        .append("<button type=\"submit\">Fail</button></form>\n");
+            }
+            html.append("</body></html>\n");
         }
         return new Reply(200, "text/html; charset=utf-8", html.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static boolean awaitingPayment(int status) {
+        return status == 0 || status == 1 || status == -1;
+    }
+
+    /** The pay page's button: the customer pays (or fails), the notifications go out, the browser goes back. */
+    private Reply pay(HttpExchange exchange, String orderNo) {
+        String form;
+        try {
+            byte[] raw = exchange.getRequestBody().readNBytes(4096);
+            form = new String(raw, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return plain(400, "unreadable form");
+        }
+        String result = "paid";
+        for (String pair : form.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && "result".equals(pair.substring(0, eq))) {
+                result = java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        if (!"paid".equals(result) && !"failed".equals(result)) {
+            return plain(400, "result must be paid or failed");
+        }
+        String orderId;
+        String back;
+        int status;
+        synchronized (orders) {
+            Order order = ordersByNo.get(orderNo);
+            if (order == null) {
+                return plain(404, "not found");
+            }
+            if (!awaitingPayment(order.status)) {
+                return plain(409, "the order is not awaiting payment (status " + order.status + ")");
+            }
+            orderId = order.orderId;
+            status = order.status;
+            back = "paid".equals(result) ? order.callBackUrl : order.callBackFailUrl;
+        }
+        try {
+            if ("paid".equals(result)) {
+                if (status == 0) {
+                    advance(orderId, 1);
+                }
+                advance(orderId, 2);
+            } else {
+                advance(orderId, 3);
+            }
+        } catch (IllegalStateException e) {   // paid or failed meanwhile by another request
+            return plain(409, "the order is not awaiting payment");
+        }
+        exchange.getResponseHeaders().set("Location", back);
+        return new Reply(303, "text/plain; charset=utf-8", ("payment " + result + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     // ------------------------------------------------------------------ helpers
