@@ -240,7 +240,8 @@ abstract class PayjpCardPaymentFlows {
         assertThat(settled.json().path("providerRef").path("id").asText()).startsWith("ch_");
         assertThat(settled.text("capturedAmount")).isEqualTo("1000");
         assertThat(payjp.chargesWith(token)).isEqualTo(1);
-        assertThat(payjp.requests()).anyMatch(r -> r.method().equals("GET") && r.path().equals("/v1/charges"));
+        assertThat(payjp.requests()).anyMatch(r -> r.method().equals("GET") && r.path().equals("/v1/charges")
+                && r.status() == 200 && r.query() != null && r.query().contains("limit=100") && r.query().contains("since="));
     }
 
     @Test
