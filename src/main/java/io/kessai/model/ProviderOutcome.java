@@ -16,6 +16,8 @@ import java.util.Map;
  * @param capturedAmount  how much is captured after this outcome, when the provider says
  * @param captureExpiresAt until when an authorization can be captured
  * @param actionDeadline  until when the customer can act (pay offline, finish a redirect)
+ * @param refundedAmount  how much of the captured amount is refunded after this outcome, when the provider says
+ *                        (a partial refund leaves the payment {@code captured} with this amount)
  */
 public record ProviderOutcome(
         PaymentStatus status,
@@ -25,33 +27,46 @@ public record ProviderOutcome(
         PaymentError error,
         BigDecimal capturedAmount,
         OffsetDateTime captureExpiresAt,
-        OffsetDateTime actionDeadline) {
+        OffsetDateTime actionDeadline,
+        BigDecimal refundedAmount) {
+
+    /** An outcome that says nothing about refunds (the refunded amount is Kessai's own). */
+    public ProviderOutcome(PaymentStatus status, String providerStatus, Map<String, String> providerRef,
+                           NextAction nextAction, PaymentError error, BigDecimal capturedAmount,
+                           OffsetDateTime captureExpiresAt, OffsetDateTime actionDeadline) {
+        this(status, providerStatus, providerRef, nextAction, error, capturedAmount, captureExpiresAt, actionDeadline, null);
+    }
 
     public static ProviderOutcome of(PaymentStatus status, String providerStatus) {
         return new ProviderOutcome(status, providerStatus, Map.of(), null, null, null, null, null);
     }
 
+    public ProviderOutcome withRefundedAmount(BigDecimal amount) {
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, capturedAmount, captureExpiresAt,
+                actionDeadline, amount);
+    }
+
     public ProviderOutcome withActionDeadline(OffsetDateTime at) {
-        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, capturedAmount, captureExpiresAt, at);
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, capturedAmount, captureExpiresAt, at, refundedAmount);
     }
 
     public ProviderOutcome withProviderRef(Map<String, String> ref) {
-        return new ProviderOutcome(status, providerStatus, ref, nextAction, error, capturedAmount, captureExpiresAt, actionDeadline);
+        return new ProviderOutcome(status, providerStatus, ref, nextAction, error, capturedAmount, captureExpiresAt, actionDeadline, refundedAmount);
     }
 
     public ProviderOutcome withNextAction(NextAction action) {
-        return new ProviderOutcome(status, providerStatus, providerRef, action, error, capturedAmount, captureExpiresAt, actionDeadline);
+        return new ProviderOutcome(status, providerStatus, providerRef, action, error, capturedAmount, captureExpiresAt, actionDeadline, refundedAmount);
     }
 
     public ProviderOutcome withError(PaymentError e) {
-        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, e, capturedAmount, captureExpiresAt, actionDeadline);
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, e, capturedAmount, captureExpiresAt, actionDeadline, refundedAmount);
     }
 
     public ProviderOutcome withCapturedAmount(BigDecimal amount) {
-        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, amount, captureExpiresAt, actionDeadline);
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, amount, captureExpiresAt, actionDeadline, refundedAmount);
     }
 
     public ProviderOutcome withCaptureExpiresAt(OffsetDateTime at) {
-        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, capturedAmount, at, actionDeadline);
+        return new ProviderOutcome(status, providerStatus, providerRef, nextAction, error, capturedAmount, at, actionDeadline, refundedAmount);
     }
 }

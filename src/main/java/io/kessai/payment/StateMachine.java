@@ -63,12 +63,21 @@ public final class StateMachine {
         Map<String, String> ref = new HashMap<>(current.providerRef() == null ? Map.of() : current.providerRef());
         ref.putAll(outcome.providerRef());
         if (target == current.status()) {
-            // Same status again: keep what is new about it (reference, redirect, expiry, timeout error).
-            PaymentRecord same = current.with(current.status(), current.capturedAmount(), current.refundedAmount(),
+            // Same status again: keep what is new about it (reference, redirect, expiry, timeout error, and the
+            // amounts of a provider that captures and refunds in parts: a partial refund stays captured).
+            BigDecimal sameCaptured = orElse(outcome.capturedAmount(), current.capturedAmount());
+            BigDecimal sameRefunded = orElse(outcome.refundedAmount(), current.refundedAmount());
+            boolean amountsChanged = sameCaptured.compareTo(current.capturedAmount()) != 0
+                    || sameRefunded.compareTo(current.refundedAmount()) != 0;
+            PaymentRecord same = current.with(current.status(), sameCaptured, sameRefunded,
                     orElse(outcome.captureExpiresAt(), current.captureExpiresAt()),
                     orElse(outcome.nextAction(), current.nextAction()), ref,
                     orElse(outcome.providerStatus(), current.providerStatus()),
                     outcome.error() != null ? outcome.error() : current.error(), current.orderJson(), store.now());
+            if (amountsChanged) {
+                // News for the merchant (payment.<status> again, with the new amounts), not a status change.
+                return new PaymentStore.Changed<>(same, null, same, events.paymentChanged(same, notice, store.now()), null);
+            }
             return new PaymentStore.Changed<>(same, null, same);
         }
         if (!current.status().canMoveTo(target)) {
@@ -76,7 +85,8 @@ public final class StateMachine {
                     new PaymentStore.Transition(target, false, source, outcome.providerStatus()), current);
         }
         BigDecimal captured = orElse(outcome.capturedAmount(), current.capturedAmount());
-        BigDecimal refunded = target == PaymentStatus.REFUNDED ? captured : current.refundedAmount();
+        BigDecimal refunded = outcome.refundedAmount() != null ? outcome.refundedAmount()
+                : target == PaymentStatus.REFUNDED ? captured : current.refundedAmount();
         PaymentError error = target == PaymentStatus.FAILED || target == PaymentStatus.PENDING ? outcome.error() : null;
         PaymentRecord next = current.with(target, captured, refunded,
                 orElse(outcome.captureExpiresAt(), current.captureExpiresAt()),

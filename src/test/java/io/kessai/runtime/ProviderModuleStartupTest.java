@@ -156,9 +156,9 @@ class ProviderModuleStartupTest {
 
     @Test
     void secretSettingsOfEveryModuleOnTheClasspathAreMaskedByCamelMain() {
-        assertThat(ProviderModules.discover()).extracting(ProviderModule::id).containsExactly("gmo-pg", "japan-payment");
+        assertThat(ProviderModules.discover()).extracting(ProviderModule::id).containsExactly("gmo-pg", "japan-payment", "payjp");
         assertThat(Kessai.sensitiveKeywords().split(","))
-                .contains("shop-pass", "shoppass", "private-key", "privatekey")
+                .contains("shop-pass", "shoppass", "private-key", "privatekey", "secret-key", "webhook-token")
                 .doesNotContain("base-url", "app-id-jpy");
     }
 }

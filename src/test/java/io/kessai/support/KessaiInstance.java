@@ -78,6 +78,9 @@ public final class KessaiInstance implements AutoCloseable {
         p.put("kessai.captures.retry.max-delay-ms", "200");
         p.put("kessai.scheduler.name", "kessai-test-" + INSTANCES.incrementAndGet());
         p.put("kessai.sandbox.japan-payment.notify-retry-interval-ms", "100");
+        p.put("kessai.providers.payjp.retry.initial-delay-ms", "20");
+        p.put("kessai.providers.payjp.retry.max-delay-ms", "200");
+        p.put("kessai.sandbox.payjp.webhook-retry-interval-ms", "200");
         p.putAll(settings);
         try {
             return new KessaiInstance(new KessaiMain(p).start(), port);
@@ -109,6 +112,10 @@ public final class KessaiInstance implements AutoCloseable {
     public io.kessai.sandbox.japanpayment.JapanPaymentSandbox japanPaymentSandbox() {
         return context().getRegistry().lookupByNameAndType("japanPaymentSandbox",
                 io.kessai.sandbox.japanpayment.JapanPaymentSandbox.class);
+    }
+
+    public io.kessai.sandbox.payjp.PayjpSandbox payjpSandbox() {
+        return context().getRegistry().lookupByNameAndType("payjpSandbox", io.kessai.sandbox.payjp.PayjpSandbox.class);
     }
 
     public PaymentStore store() {

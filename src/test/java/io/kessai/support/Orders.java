@@ -44,6 +44,21 @@ public final class Orders {
         return order;
     }
 
+    /** A PAY.JP card order (tok_ token, immediate capture) with its platform fee and metadata. */
+    public static ObjectNode payjpCard(String token) {
+        ObjectNode order = JSON.createObjectNode()
+                .put("orderId", newOrderId())
+                .put("provider", "payjp")
+                .put("amount", "1000")
+                .put("currency", "JPY");
+        order.putObject("method").put("type", "card").put("token", token);
+        order.putObject("customer").put("name", "Taro Yamada").put("email", "taro@example.jp");
+        order.put("description", "Digital Product");
+        order.put("platformFee", "100");
+        order.putObject("metadata").put("cartId", "c-77");
+        return order;
+    }
+
     public static ObjectNode manual(ObjectNode order) {
         order.putObject("capture").put("mode", "manual");
         return order;

@@ -281,6 +281,24 @@ final class PayjpCharges {
         return load(account, id).body();
     }
 
+    /**
+     * {@code GET /v1/charges} ("支払いリストを取得"): the merchant's charges, newest first, with the reference's list
+     * arguments {@code limit} (1..100, default 10), {@code offset}, {@code since}, {@code until} (Unix seconds). The
+     * reference's {@code customer}, {@code subscription} and {@code tenant} filters are not modelled (refused).
+     */
+    ObjectNode list(String account, PayjpForm query) {
+        PayjpPlatform.ListQuery q = PayjpPlatform.ListQuery.parse(query, false);
+        Filter f = new Filter(account, null, null, q.since(), q.until());
+        return state.atomically(() -> {
+            List<ObjectNode> data = new ArrayList<>();
+            for (Row r : state.list(Kind.CHARGE, f, q.offset(), q.limit())) {
+                data.add(r.body());
+            }
+            boolean more = q.offset() + data.size() < state.count(Kind.CHARGE, f);
+            return PayjpJson.list(data, more, "/v1/charges");
+        });
+    }
+
     Result capture(String account, String id, PayjpForm form) {
         form.allow(Set.of("amount"), Set.of(), Set.of());
         Long requested = form.value("amount") == null ? null

@@ -67,7 +67,7 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * <h2>Charges ({@link PayjpCharges})</h2>
- * {@code POST /v1/charges}, {@code GET /v1/charges/{id}}, {@code POST /v1/charges/{id}/capture},
+ * {@code POST /v1/charges}, {@code GET /v1/charges} (list: limit, offset, since, until), {@code GET /v1/charges/{id}}, {@code POST /v1/charges/{id}/capture},
  * {@code POST /v1/charges/{id}/refund}; a merchant sees only its own charges. The sandbox has no card numbers: any
  * {@code tok_...} is a Visa 4242 test card used once, any {@code cus_...} a customer with one card (id
  * {@code car_...}, the same each time); words in the token or customer id choose what happens:
@@ -269,7 +269,7 @@ public final class PayjpSandbox implements AutoCloseable {
     public record Event(String id, String type, String objectId, String json) {}
 
     private enum Op {
-        CHARGE_CREATE, CHARGE_GET, CHARGE_CAPTURE, CHARGE_REFUND, MERCHANT_CREATE, MERCHANT_LIST, MERCHANT_GET,
+        CHARGE_CREATE, CHARGE_LIST, CHARGE_GET, CHARGE_CAPTURE, CHARGE_REFUND, MERCHANT_CREATE, MERCHANT_LIST, MERCHANT_GET,
         MERCHANT_DELETE, MERCHANT_KEYS, APPLICATION_BASIC, APPLICATION_ADDITIONAL, PF_TRANSFER_LIST,
         PF_TRANSFER_GET, TRANSFER_LIST, TRANSFER_GET;
 
@@ -608,6 +608,7 @@ public final class PayjpSandbox implements AutoCloseable {
         List<String> ids = route.ids();
         return switch (route.op()) {
             case CHARGE_CREATE -> charge(charges.create(account, p, idempotencyKey));
+            case CHARGE_LIST -> ok(charges.list(account, p));
             case CHARGE_GET -> {
                 noParams(p);
                 yield ok(charges.retrieve(account, ids.get(0)));
@@ -746,7 +747,11 @@ public final class PayjpSandbox implements AutoCloseable {
         int n = s.length;
         if ("charges".equals(s[2])) {
             if (n == 3) {
-                return only(method, "POST", Op.CHARGE_CREATE, List.of());
+                return switch (method) {
+                    case "POST" -> new Route(Op.CHARGE_CREATE, List.of());
+                    case "GET" -> new Route(Op.CHARGE_LIST, List.of());
+                    default -> throw PayjpError.methodNotAllowed();
+                };
             }
             if (n == 4) {
                 return only(method, "GET", Op.CHARGE_GET, List.of(s[3]));
