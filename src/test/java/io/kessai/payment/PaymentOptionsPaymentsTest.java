@@ -256,6 +256,25 @@ class PaymentOptionsPaymentsTest {
         }
     }
 
+    @Test
+    void rejectedApiKeyIsProviderAuthFailed() {
+        PaymentOptionsSandbox other = new PaymentOptionsSandbox(PaymentOptionsSandbox.Settings.defaults("right-key", "MID-1")).start();
+        try (KessaiInstance wrongKey = KessaiInstance.start(TestDatabases.h2(), Map.of("kessai.sandbox.enabled", "false",
+                "kessai.providers.enabled", "paymentoptions",
+                "kessai.providers.paymentoptions.base-url", other.baseUrl(),
+                "kessai.providers.paymentoptions.api-key", "wrong-key",
+                "kessai.providers.paymentoptions.merchant-id", "MID-1",
+                "kessai.providers.paymentoptions.webhook-secret", SECRET))) {
+            Answer refused = wrongKey.post("/payments", order(UUID.randomUUID().toString()).toString());
+            assertThat(refused.status()).as(refused.body()).isEqualTo(502);
+            assertThat(refused.json().path("title").asText()).isEqualTo("provider_auth_failed");
+            assertThat(refused.body()).doesNotContain("wrong-key");
+            assertThat(other.transactions()).isEmpty();
+        } finally {
+            other.close();
+        }
+    }
+
     /** Every row of every table of Kessai's store, as text. */
     private String dump() throws Exception {
         StringBuilder all = new StringBuilder();
