@@ -156,9 +156,9 @@ class ProviderModuleStartupTest {
 
     @Test
     void secretSettingsOfEveryModuleOnTheClasspathAreMaskedByCamelMain() {
-        assertThat(ProviderModules.discover()).extracting(ProviderModule::id).containsExactly("gmo-pg", "japan-payment");
+        assertThat(ProviderModules.discover()).extracting(ProviderModule::id).containsExactly("gmo-pg", "japan-payment", "paymentoptions");
         assertThat(Kessai.sensitiveKeywords().split(","))
-                .contains("shop-pass", "shoppass", "private-key", "privatekey")
+                .contains("shop-pass", "shoppass", "private-key", "privatekey", "api-key", "merchant-id", "webhook-secret")
                 .doesNotContain("base-url", "app-id-jpy");
     }
 }
