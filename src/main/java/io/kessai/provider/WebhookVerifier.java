@@ -49,10 +49,16 @@ public interface WebhookVerifier {
      * @param dedupeKey       the provider's identity of the notification
      * @param paymentRefId    the provider's id of the payment (providerRef.id)
      * @param acknowledgement the body the provider expects as the answer (null: a small JSON receipt)
+     * @param storedBody      what the inbox stores instead of the raw bytes (null: the raw bytes), for a provider whose
+     *                        notifications echo card data that must be masked before anything is stored
      */
-    record Verified(String dedupeKey, String paymentRefId, String acknowledgement) {
+    record Verified(String dedupeKey, String paymentRefId, String acknowledgement, byte[] storedBody) {
+        public Verified(String dedupeKey, String paymentRefId, String acknowledgement) {
+            this(dedupeKey, paymentRefId, acknowledgement, null);
+        }
+
         public Verified(String dedupeKey, String paymentRefId) {
-            this(dedupeKey, paymentRefId, null);
+            this(dedupeKey, paymentRefId, null, null);
         }
     }
 }

@@ -82,7 +82,8 @@ public final class Webhooks {
         WebhookVerifier.Verified verified = verifier.verify(body, exchange.getMessage().getHeaders(), remoteAddress(exchange));
         boolean stored;
         try {
-            stored = inbox.store(provider, verified.dedupeKey(), verified.paymentRefId(), body);
+            stored = inbox.store(provider, verified.dedupeKey(), verified.paymentRefId(),
+                    verified.storedBody() != null ? verified.storedBody() : body);
         } catch (StoreException e) {
             LOG.error("webhook from {} not stored: {}", provider, e.getMessage());
             throw new WebhookRejected(503, "store_unavailable", "the notification could not be stored; retry later");

@@ -156,9 +156,11 @@ class ProviderModuleStartupTest {
 
     @Test
     void secretSettingsOfEveryModuleOnTheClasspathAreMaskedByCamelMain() {
-        assertThat(ProviderModules.discover()).extracting(ProviderModule::id).containsExactly("gmo-pg", "japan-payment", "payjp");
+        assertThat(ProviderModules.discover()).extracting(ProviderModule::id)
+                .containsExactly("gmo-pg", "japan-payment", "payjp", "paymentoptions");
         assertThat(Kessai.sensitiveKeywords().split(","))
-                .contains("shop-pass", "shoppass", "private-key", "privatekey", "secret-key", "webhook-token")
+                .contains("shop-pass", "shoppass", "private-key", "privatekey", "secret-key", "webhook-token",
+                        "api-key", "merchant-id", "webhook-secret")
                 .doesNotContain("base-url", "app-id-jpy");
     }
 }
