@@ -27,8 +27,13 @@ final class JsonJunk {
     private JsonJunk() {
     }
 
-    /** Strings a careful reader must survive: control characters, bidi and zero-width marks, emoji, injections. */
+    /** Strings a careful reader must survive: control characters, bidi and zero-width marks, emoji, injections, huge. */
     static Arbitrary<String> strangeStrings() {
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(4, smallStrangeStrings()), net.jqwik.api.Tuple.of(1, hugeStrings()));
+    }
+
+    /** {@link #strangeStrings()} without the huge ones (for URLs). */
+    static Arbitrary<String> smallStrangeStrings() {
         return Arbitraries.oneOf(
                 Arbitraries.of("", " ", "\u0000", "\t\n\r", "\uFEFF", "\u202Eevil", "\u200B", "😀💴", "山田\u0000太郎",
                         "ｶﾀｶﾅ", "null", "true", "undefined", "NaN", "Infinity", "-0", "0x10", "１０００", "1,000",
@@ -36,8 +41,7 @@ final class JsonJunk {
                         "\\u0000", "\"", "\\", "../../etc/passwd", "CON", "ORD-\u0301", "tok_\u0000visa"),
                 Arbitraries.strings().all().ofMaxLength(40),
                 Arbitraries.strings().withCharRange('\u0000', '\u001f').ofMinLength(1).ofMaxLength(8),
-                Arbitraries.strings().withCharRange('\u3000', '\u30ff').ofMinLength(1).ofMaxLength(60),
-                hugeStrings());
+                Arbitraries.strings().withCharRange('\u3000', '\u30ff').ofMinLength(1).ofMaxLength(60));
     }
 
     /** 5,000 to 120,000 characters, ASCII or not. */
@@ -66,6 +70,15 @@ final class JsonJunk {
 
     /** JSON values of every type, including the absurd. */
     static Arbitrary<JsonNode> anyValue() {
+        return anyValue(strangeStrings(), 900);
+    }
+
+    /** {@link #anyValue()} of a size that fits in a URL. */
+    static Arbitrary<JsonNode> anySmallValue() {
+        return anyValue(smallStrangeStrings(), 40);
+    }
+
+    private static Arbitrary<JsonNode> anyValue(Arbitrary<String> strings, int maxDepth) {
         return Arbitraries.oneOf(
                 Arbitraries.just(NODES.nullNode()),
                 Arbitraries.of(true, false).map(NODES::booleanNode),
@@ -74,13 +87,13 @@ final class JsonJunk {
                 Arbitraries.doubles().map(NODES::numberNode),
                 Arbitraries.of(new BigDecimal("1e400"), new BigDecimal("-1e-400"), new BigDecimal("1000.5"),
                         new BigDecimal("1000")).map(NODES::numberNode),
-                strangeStrings().map(NODES::textNode),
+                strings.map(NODES::textNode),
                 amounts().map(NODES::textNode),
                 Arbitraries.just(NODES.arrayNode()),
                 Arbitraries.just(NODES.objectNode()),
                 Arbitraries.integers().between(1, 5).map(JsonJunk::nestedNulls),
                 // deeper than Jackson writes (1,000): the raw bodies below go further
-                Arbitraries.integers().between(10, 900).map(JsonJunk::deeplyNested));
+                Arbitraries.integers().between(10, maxDepth).map(JsonJunk::deeplyNested));
     }
 
     /** {"a":[null,{"b":null}],...}: nulls inside objects and arrays. */
