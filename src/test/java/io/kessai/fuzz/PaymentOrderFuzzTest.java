@@ -56,7 +56,7 @@ class PaymentOrderFuzzTest {
 
     // ------------------------------------------------------------------ properties
 
-    @Property(tries = 200, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
+    @Property(tries = 120, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
     void mutatedOrderIsRefusedWithAProblemOrTakenNeverAServerError(@ForAll("mutatedOrders") MutatedOrder order) {
         String orderId = order.json().path("orderId").isTextual() ? order.json().path("orderId").asText() : null;
         Answer answer = whileCountingUpstream(() -> kessai.post("/payments", order.json().toString()), orderId);
@@ -68,7 +68,7 @@ class PaymentOrderFuzzTest {
      * Text longer than a stored order can hold, in any text field of any kind of order, with any billing country
      * (GMO bounds Japanese addresses only): refused with the field named, never a store failure.
      */
-    @Property(tries = 80, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
+    @Property(tries = 60, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
     void hugeTextInAnyFieldIsRefusedNamingTheField(@ForAll("anyKindOfOrder") String kind,
                                                    @ForAll("hugeText") String text,
                                                    @ForAll("countries") String country,
@@ -115,7 +115,7 @@ class PaymentOrderFuzzTest {
         return Arbitraries.of("JP", "US", "XX");
     }
 
-    @Property(tries = 100, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.FIRST)
+    @Property(tries = 80, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.FIRST)
     void bodyThatIsNotOneJsonObjectIsRefusedWith400(@ForAll("junkBodies") byte[] body) {
         Answer answer = whileCountingUpstream(() -> kessai.send(HttpRequest.newBuilder(URI.create(kessai.baseUrl() + "/payments"))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
@@ -124,7 +124,7 @@ class PaymentOrderFuzzTest {
                 .isIn(400, 413, 415);
     }
 
-    @Property(tries = 40, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.FIRST)
+    @Property(tries = 30, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.FIRST)
     void strangeIdempotencyKeyIsRefusedOrHonouredNeverAServerError(@ForAll("idempotencyKeys") String key) {
         ObjectNode order = Orders.gmoCard("tok_visa");
         String orderId = order.get("orderId").asText();
@@ -148,6 +148,59 @@ class PaymentOrderFuzzTest {
             assertThat(answer.status()).as("answer for key %s: %s", key, answer.body()).isEqualTo(400);
             assertThat(answer.json().path("errors").get(0).path("field").asText()).isEqualTo("Idempotency-Key");
         }
+    }
+
+    /**
+     * Junk bodies of capture, cancel and refund, on payments in a final state (refunded, canceled): refused or
+     * answered with the payment as it is, never a server error, never an upstream call.
+     */
+    @Property(tries = 40, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
+    void junkOperationBodyIsRefusedOrAnsweredNeverAServerError(@ForAll("operations") String operation,
+                                                               @ForAll("finalPayments") String paymentId,
+                                                               @ForAll("operationBodies") byte[] body) {
+        String before = kessai.get("/payments/" + paymentId).body();
+        Answer answer = whileCountingUpstream(() -> kessai.send(HttpRequest.newBuilder(
+                        URI.create(kessai.baseUrl() + "/payments/" + paymentId + "/" + operation))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build()), null);
+        assertThat(answer.status()).as("%s with %s: %s", operation,
+                abbreviated(new String(body, java.nio.charset.StandardCharsets.UTF_8)), abbreviated(answer.body()))
+                .isIn(200, 400, 409, 413, 415, 422);
+        assertThat(kessai.get("/payments/" + paymentId).body()).as("the payment").isEqualTo(before);
+    }
+
+    private static final List<String> FINAL_PAYMENTS = new java.util.ArrayList<>();
+
+    @Provide
+    Arbitrary<String> finalPayments() {
+        synchronized (FINAL_PAYMENTS) {
+            if (FINAL_PAYMENTS.isEmpty()) {
+                Answer refunded = kessai.post("/payments", Orders.gmoCard("tok_visa").toString());
+                kessai.post("/payments/" + refunded.text("paymentId") + "/refund", null);
+                Answer canceled = kessai.post("/payments", Orders.manual(Orders.gmoCard("tok_visa")).toString());
+                kessai.post("/payments/" + canceled.text("paymentId") + "/cancel", null);
+                assertThat(kessai.get("/payments/" + refunded.text("paymentId")).text("status")).isEqualTo("refunded");
+                assertThat(kessai.get("/payments/" + canceled.text("paymentId")).text("status")).isEqualTo("canceled");
+                FINAL_PAYMENTS.add(refunded.text("paymentId"));
+                FINAL_PAYMENTS.add(canceled.text("paymentId"));
+            }
+            return Arbitraries.of(List.copyOf(FINAL_PAYMENTS));
+        }
+    }
+
+    @Provide
+    Arbitrary<String> operations() {
+        return Arbitraries.of("capture", "cancel", "refund");
+    }
+
+    @Provide
+    Arbitrary<byte[]> operationBodies() {
+        return Arbitraries.oneOf(
+                JsonJunk.amounts().map(a -> JsonJunk.JSON.createObjectNode().put("amount", a).toString()),
+                JsonJunk.anyValue().map(v -> JsonJunk.JSON.createObjectNode().set("amount", v).toString()),
+                JsonJunk.anyValue().map(JsonNode::toString),
+                Arbitraries.of("", " ", "{}", "{\"amount\":null}", "{\"amount\":\"1\",\"extra\":1}"))
+                .map(s -> s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     // ------------------------------------------------------------------ the checks every answer passes

@@ -87,13 +87,13 @@ class WebhookAndCallbackFuzzTest {
 
     // ------------------------------------------------------------------ properties
 
-    @Property(tries = 150, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
+    @Property(tries = 120, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
     void forgedOrMangledGmoWebhookIsRefusedAndChangesNothing(@ForAll("gmoWebhookBodies") byte[] body) {
         Answer answer = post("/webhooks/gmo-pg", body);
         assertRefused(answer, body, 400, 401, 413, 415);
     }
 
-    @Property(tries = 100, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
+    @Property(tries = 80, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
     void forgedOrMangledJapanPaymentWebhookIsRefusedAndChangesNothing(@ForAll("japanPaymentWebhookBodies") byte[] body) {
         Answer answer = post("/webhooks/japan-payment", body);
         assertRefused(answer, body, 400, 401, 413, 415);
@@ -106,7 +106,7 @@ class WebhookAndCallbackFuzzTest {
         assertRefused(answer, body, 404, 413, 415);
     }
 
-    @Property(tries = 150, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
+    @Property(tries = 120, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
     void forgedOrMangledBrowserReturnIsRefusedAndChangesNothing(@ForAll("callbackParameters") String p) {
         Answer answer = kessai.get("/callbacks/gmo-pg?p=" + URLEncoder.encode(p, StandardCharsets.UTF_8));
         assertRefusedWith(answer, p.getBytes(StandardCharsets.UTF_8), true, 400, 404);
