@@ -42,6 +42,16 @@ public final class PaymentOrderReader {
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}|SGP-USD");
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
     private static final int METADATA_ENTRIES = 20;
+    /**
+     * Canonical bounds for what no rule of the chosen provider bounds (a provider's tighter limit is checked by the
+     * provider): free text, decimal strings, the number of items, and the whole order, which is stored as JSON
+     * text of at most 65,535 characters.
+     */
+    static final int MAX_TEXT = 255;
+    static final int MAX_USER_AGENT = 1024;
+    static final int MAX_DECIMAL = 32;
+    static final int MAX_ITEMS = 100;
+    static final int MAX_ORDER_JSON = 60_000;
 
     private static final Set<String> ORDER_FIELDS = Set.of("orderId", "provider", "amount", "currency", "method",
             "capture", "customer", "billingAddress", "shippingAddress", "items", "description", "returnUrls",
@@ -159,8 +169,26 @@ public final class PaymentOrderReader {
             });
         }
 
+        if (!rules.has("amount")) {
+            rules.maxLength("amount", amount, MAX_DECIMAL);
+        }
+        if (!rules.has("platformFee")) {
+            rules.maxLength("platformFee", platformFee, MAX_DECIMAL);
+        }
+        if (errors.isEmpty() && tooLarge(node)) {
+            rules.add("", "max_length", "the order is too large: at most " + MAX_ORDER_JSON
+                    + " characters of JSON once its strings are escaped");
+        }
         return new PaymentOrder(orderId, provider, amount, currency, method, capture, customer, billing, shipping,
                 items, description, returnUrls, platformFee, metadata);
+    }
+
+    private boolean tooLarge(JsonNode node) {
+        try {
+            return json.writeValueAsString(node).length() > MAX_ORDER_JSON;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     private Method readMethod(JsonFields f, FieldRules rules) {
@@ -186,12 +214,17 @@ public final class PaymentOrderReader {
                 rules.add("method.cardId", "requires", "goes with method.memberId");
             }
             rules.maxLength("method.token", method.token(), 4096);
+            rules.maxLength("method.memberId", method.memberId(), MAX_TEXT);
+            rules.maxLength("method.cardId", method.cardId(), MAX_TEXT);
         } else if (method.type() != null && !catalog.brandsOf(method.type()).isEmpty()) {
             if (method.brand() == null) {
                 rules.add("method.brand", "required", "is required for " + method.type());
             } else {
                 rules.oneOf("method.brand", method.brand(), List.copyOf(new java.util.TreeSet<>(catalog.brandsOf(method.type()))));
             }
+        }
+        if (!rules.has("method.brand")) {
+            rules.maxLength("method.brand", method.brand(), MAX_TEXT);
         }
         if (method.tokenType() != null && !"card".equals(method.type())) {
             rules.add("method.tokenType", "requires", "goes with method.type card");
@@ -241,6 +274,11 @@ public final class PaymentOrderReader {
         }
         rules.email("customer.email", customer.email());
         rules.ip("customer.ip", customer.ip());
+        rules.maxLength("customer.name", customer.name(), MAX_TEXT);
+        rules.maxLength("customer.nameKana", customer.nameKana(), MAX_TEXT);
+        rules.maxLength("customer.phone", customer.phone(), MAX_TEXT);
+        rules.maxLength("customer.id", customer.id(), MAX_TEXT);
+        rules.maxLength("customer.userAgent", customer.userAgent(), MAX_USER_AGENT);
         return customer;
     }
 
@@ -252,6 +290,12 @@ public final class PaymentOrderReader {
         Address address = new Address(a.string("name", false), a.string("line1", true), a.string("line2", false),
                 a.string("city", true), a.string("state", false), a.string("postalCode", false), a.string("country", true));
         rules.pattern(name + ".country", address.country(), COUNTRY, "an ISO 3166-1 alpha-2 code such as JP");
+        rules.maxLength(name + ".name", address.name(), MAX_TEXT);
+        rules.maxLength(name + ".line1", address.line1(), MAX_TEXT);
+        rules.maxLength(name + ".line2", address.line2(), MAX_TEXT);
+        rules.maxLength(name + ".city", address.city(), MAX_TEXT);
+        rules.maxLength(name + ".state", address.state(), MAX_TEXT);
+        rules.maxLength(name + ".postalCode", address.postalCode(), MAX_TEXT);
         return address;
     }
 
@@ -261,6 +305,10 @@ public final class PaymentOrderReader {
             return null;
         }
         List<Item> items = new ArrayList<>();
+        if (list.size() > MAX_ITEMS) {
+            rules.add("items", "max_items", "must have at most " + MAX_ITEMS + " items");
+            return items;
+        }
         for (int i = 0; i < list.size(); i++) {
             JsonFields it = list.get(i);
             String p = "items[" + i + "]";
@@ -269,7 +317,10 @@ public final class PaymentOrderReader {
             if (item.quantity() != null && item.quantity() < 1) {
                 rules.add(p + ".quantity", "range", "must be at least 1");
             }
-            rules.decimal(p + ".unitPrice", item.unitPrice());
+            if (rules.decimal(p + ".unitPrice", item.unitPrice()) != null) {
+                rules.maxLength(p + ".unitPrice", item.unitPrice(), MAX_DECIMAL);
+            }
+            rules.maxLength(p + ".name", item.name(), MAX_TEXT);
             rules.oneOf(p + ".type", item.type(), ITEM_TYPES);
             items.add(item);
         }

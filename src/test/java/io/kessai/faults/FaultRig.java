@@ -94,6 +94,7 @@ final class FaultRig implements AutoCloseable {
         EventSink sink = new EventSink();
         Map<String, String> all = new HashMap<>(FAST);
         all.put("kessai.sandbox.enabled", "false");
+        all.put("kessai.providers.enabled", "gmo-pg,japan-payment");
         all.put("kessai.events.uri", sink.uri());
         all.put("kessai.providers.gmo-pg.base-url", gmoProxy.baseUrl());
         all.put("kessai.providers.gmo-pg.token-url", gmoProxy.baseUrl() + "/token");

@@ -124,6 +124,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * EXPIRED, no webhook — GMO sends none), {@link #resendWebhook} (the same notification once more, as providers do),
  * {@link #webhookDeliveries()} (every attempt, in order).
  *
+ * <p>Fault hooks: {@link #failNext} answers the next requests to an endpoint with a given problem without
+ * processing them; {@link #holdNextAnswer} processes the next request about an order at once but sends its answer
+ * only when the test releases it (an answer overtaken by later events: a stale outcome).
+ *
  * <p>The sandbox never logs card tokens, passwords, headers or bodies.
  */
 public final class GmoSandbox implements AutoCloseable {
@@ -134,11 +138,15 @@ public final class GmoSandbox implements AutoCloseable {
     /** "リトライは一定間隔で正常応答をするまで最大5回送信されます。" */
     private static final int WEBHOOK_RETRIES = 5;
     private static final int MAX_BODY = 1024 * 1024;
-    private static final String UNREADABLE_BODY = "kessai.sandbox.unreadableBody";
     private static final Duration IDEMPOTENCY_TTL = Duration.ofHours(24);
     private static final String JSON = "application/json";
     private static final String PROBLEM_JSON = "application/problem+json";
     private static final String FORM = "application/x-www-form-urlencoded";
+    /**
+     * The request body of the exchange this thread handles, once read (the hold hook looks at it after the answer
+     * was made). Not an exchange attribute: on Java 17 those are shared by every exchange of the context.
+     */
+    private static final ThreadLocal<Map.Entry<HttpExchange, byte[]>> READ_BODY = new ThreadLocal<>();
 
     /**
      * Sandbox settings.
@@ -321,6 +329,8 @@ public final class GmoSandbox implements AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
     private final ConcurrentSkipListMap<Long, RecordedRequest> recorded = new ConcurrentSkipListMap<>();
     private final Map<String, KeyEntry> keys = new HashMap<>();
+    private final List<Injected> injected = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Hold> holds = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private LoopbackHttpServer server;
     private volatile String baseUrl;
@@ -368,6 +378,7 @@ public final class GmoSandbox implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        holds.forEach(Hold::release);
         if (server != null) {
             server.close();
             server = null;
@@ -411,6 +422,9 @@ public final class GmoSandbox implements AutoCloseable {
      * webhook retries; keeps settings and access tokens.
      */
     public void reset() {
+        injected.clear();
+        holds.forEach(Hold::release);
+        holds.clear();
         webhooks.reset();
         payments.reset();
         synchronized (keys) {
@@ -419,6 +433,144 @@ public final class GmoSandbox implements AutoCloseable {
         maxInFlight.clear();
         tooManyRequests.set(0);
         recorded.clear();
+    }
+
+    // ------------------------------------------------------------------ fault hooks
+
+    /** An answer {@link #failNext} put in place of processing. */
+    private static final class Injected {
+        final String path;
+        final GmoProblem problem;
+        final AtomicInteger remaining;
+
+        Injected(String path, GmoProblem problem, int times) {
+            this.path = path;
+            this.problem = problem;
+            this.remaining = new AtomicInteger(times);
+        }
+    }
+
+    /**
+     * The next {@code times} authenticated requests to {@code path} (e.g. {@code /credit/charge}) are answered with
+     * this problem ({@code application/problem+json}, GMO's shape) without being processed: nothing is charged and
+     * no Idempotency-Key is remembered. For answers the test cards cannot produce (403, 404, 422, a 401 that a
+     * renewed token does not cure, ...).
+     */
+    public void failNext(String path, int status, String title, int times) {
+        if (Endpoint.of(path) == null || status < 400 || status > 599 || times < 1) {
+            throw new IllegalArgumentException("failNext(" + path + ", " + status + ", " + times + ")");
+        }
+        injected.add(new Injected(path, new GmoProblem(status, Objects.requireNonNull(title, "title"),
+                "Injected by the sandbox's failNext test hook."), times));
+    }
+
+    private GmoProblem takeInjected(String path) {
+        for (Injected i : injected) {
+            if (i.path.equals(path) && i.remaining.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+                return i.problem;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * An answer held back by {@link #holdNextAnswer}: the request was processed when it arrived (its effect and
+     * its answer are those of that moment); the answer leaves when the test releases it, or after a minute.
+     */
+    public static final class Hold implements AutoCloseable {
+        private final String path;
+        private final String about;
+        private final java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        private volatile int status;
+
+        private Hold(String path, String about) {
+            this.path = path;
+            this.about = about;
+        }
+
+        /** Waits until a matching request was answered and its answer is being held. */
+        public boolean awaitHeld(Duration timeout) throws InterruptedException {
+            return held.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        public boolean isHeld() {
+            return held.getCount() == 0 && released.getCount() > 0;
+        }
+
+        /** The HTTP status of the held answer (0 until one is held). */
+        public int status() {
+            return status;
+        }
+
+        /** Lets the held answer (if any, or the next one) go. */
+        public void release() {
+            released.countDown();
+        }
+
+        @Override
+        public void close() {
+            release();
+        }
+    }
+
+    /**
+     * Holds the answer to the next API request on {@code path} (null: any endpoint) that is about the order
+     * {@code orderIdOrAccessId} (its orderId or accessId, as the request body names it). The request is processed
+     * on arrival as usual (money moves, the Idempotency-Key keeps the answer for replays); only its answer is
+     * delayed until {@link Hold#release()} (at most one minute), so that later events overtake it.
+     */
+    public Hold holdNextAnswer(String path, String orderIdOrAccessId) {
+        if (path != null && Endpoint.of(path) == null) {
+            throw new IllegalArgumentException("no endpoint " + path);
+        }
+        Hold hold = new Hold(path, Objects.requireNonNull(orderIdOrAccessId, "orderIdOrAccessId"));
+        holds.add(hold);
+        return hold;
+    }
+
+    private void holdIfAsked(HttpExchange exchange, String path, Reply reply) {
+        if (holds.isEmpty() || Endpoint.of(path) == null || Endpoint.of(path) == Endpoint.TOKEN) {
+            return;
+        }
+        JsonNode body;
+        try {
+            body = GmoOpenApi.MAPPER.readTree(readBody(exchange));
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        if (body == null) {
+            return;
+        }
+        java.util.Set<String> about = new java.util.HashSet<>();
+        for (JsonNode n : List.of(body.path("orderId"), body.path("order").path("orderId"))) {
+            if (n.isTextual()) {
+                about.add(n.asText());
+            }
+        }
+        if (body.path("accessId").isTextual()) {
+            String accessId = body.path("accessId").asText();
+            about.add(accessId);
+            String orderId = payments.orderIdOf(accessId);
+            if (orderId != null) {
+                about.add(orderId);
+            }
+        }
+        for (Hold hold : holds) {
+            if ((hold.path == null || hold.path.equals(path)) && about.contains(hold.about)
+                    && hold.taken.compareAndSet(false, true)) {
+                holds.remove(hold);
+                hold.status = reply.status();
+                hold.held.countDown();
+                try {
+                    hold.released.await(1, java.util.concurrent.TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
+        }
     }
 
     // ------------------------------------------------------------------ cash test hooks & webhooks
@@ -480,6 +632,7 @@ public final class GmoSandbox implements AutoCloseable {
     // ------------------------------------------------------------------ HTTP plumbing
 
     private void handle(HttpExchange exchange) {
+        READ_BODY.remove();
         long seq = sequence.incrementAndGet();
         String path = exchange.getRequestURI().getRawPath();
         Headers headers = exchange.getRequestHeaders();
@@ -518,6 +671,10 @@ public final class GmoSandbox implements AutoCloseable {
                 }
                 slot = counter;
                 maxInFlight.computeIfAbsent(counterKey, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
+                GmoProblem failure = injected.isEmpty() ? null : takeInjected(endpoint.path);
+                if (failure != null) {
+                    throw failure;
+                }
                 reply = process(exchange, endpoint, shop, key);
             }
         } catch (GmoProblem p) {
@@ -531,6 +688,8 @@ public final class GmoSandbox implements AutoCloseable {
             // the connection is no longer counted once the answer is being sent
             slot.decrementAndGet();
         }
+        holdIfAsked(exchange, path, reply);
+        READ_BODY.remove();
         send(exchange, reply);
     }
 
@@ -777,9 +936,14 @@ public final class GmoSandbox implements AutoCloseable {
         try {
             raw = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
         } catch (IOException e) {
-            // the request's own processing reports it where it always did
-            exchange.setStreams(InputStream.nullInputStream(), null);
-            exchange.setAttribute(UNREADABLE_BODY, Boolean.TRUE);
+            // the request's own processing reports it where it always did (HttpExchange attributes are
+            // shared by every request of the context, so the failure travels with this request's stream)
+            exchange.setStreams(new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    throw new IOException("the request body could not be read");
+                }
+            }, null);
             return null;
         }
         exchange.setStreams(new java.io.ByteArrayInputStream(raw), null);
@@ -840,14 +1004,16 @@ public final class GmoSandbox implements AutoCloseable {
     }
 
     private static byte[] readBody(HttpExchange exchange) {
-        if (exchange.getAttribute(UNREADABLE_BODY) != null) {
-            throw GmoProblem.invalidRequest("The request body could not be read.");
+        Map.Entry<HttpExchange, byte[]> read = READ_BODY.get();
+        if (read != null && read.getKey() == exchange) {
+            return read.getValue();
         }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readNBytes(MAX_BODY + 1);
             if (body.length > MAX_BODY) {
                 throw GmoProblem.invalidRequest("The request body is too large.");
             }
+            READ_BODY.set(Map.entry(exchange, body));
             return body;
         } catch (IOException e) {
             throw GmoProblem.invalidRequest("The request body could not be read.");
