@@ -186,7 +186,7 @@ public final class PaymentOrderReader {
     private boolean tooLarge(JsonNode node) {
         try {
             return json.writeValueAsString(node).length() > MAX_ORDER_JSON;
-        } catch (IOException e) {
+        } catch (java.io.IOException e) {
             return true;
         }
     }

@@ -527,14 +527,6 @@ final class GmoPayments {
         }
     }
 
-    /** The orderId of the transaction with that accessId, or null (test hooks: which order a request is about). */
-    String orderIdOf(String accessId) {
-        synchronized (lock) {
-            Order o = byAccessId.get(accessId);
-            return o == null ? null : o.orderId;
-        }
-    }
-
     private Order lookup(String accessId, String field) {
         Order o = byAccessId.get(accessId);
         if (o == null) {
