@@ -17,9 +17,7 @@ import java.math.RoundingMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -398,16 +396,20 @@ public final class JapanPaymentSandbox implements AutoCloseable {
      * @param merchantPublicKey Kessai's public key: every request's {@code sign} is verified with it
      */
     public JapanPaymentSandbox(Settings settings, PublicKey merchantPublicKey) {
+        this(settings, merchantPublicKey, JapanPaymentSignature.newKeyPair());
+    }
+
+    /**
+     * @param settings          the sandbox settings
+     * @param merchantPublicKey Kessai's public key: every request's {@code sign} is verified with it
+     * @param sandboxKey        the sandbox's own key pair, fresh for this sandbox (made by the caller, e.g. on
+     *                          another thread while Kessai's own key is made)
+     */
+    public JapanPaymentSandbox(Settings settings, PublicKey merchantPublicKey, KeyPair sandboxKey) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.merchantKey = Objects.requireNonNull(merchantPublicKey, "merchantPublicKey");
         this.signature = new JapanPaymentSignature(settings.signAlgorithm());
-        try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-            generator.initialize(2048);
-            this.sandboxKey = generator.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot generate the sandbox's RSA key", e);
-        }
+        this.sandboxKey = Objects.requireNonNull(sandboxKey, "sandboxKey");
         this.publicKeyPem = JapanPaymentSignature.pem("PUBLIC KEY", sandboxKey.getPublic().getEncoded());
     }
 
