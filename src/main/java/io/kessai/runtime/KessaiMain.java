@@ -16,6 +16,9 @@ public final class KessaiMain {
 
     public KessaiMain(Properties overrides) {
         main = new Main(KessaiMain.class);
+        // Kessai has no @Configuration, RouteBuilder or @BindToRegistry classes to find: its beans are bound by
+        // Kessai.bind and its routes are YAML files named below, so the package scan would only cost start-up time.
+        main.configure().setBasePackageScanEnabled(false);
         main.setPropertyPlaceholderLocations(Kessai.DEFAULTS + ",classpath:application.properties;optional=true,"
                 + "file:config/application.properties;optional=true");
         // camel-main's start-up summary prints every property it set; the provider modules' secrets must never be among them.

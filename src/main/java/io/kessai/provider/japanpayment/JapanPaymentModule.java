@@ -9,13 +9,13 @@ import io.kessai.sandbox.japanpayment.JapanPaymentSandbox;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.spec.RSAPublicKeySpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The Japan Payment collection API as a Kessai provider module: konbini, e-wallets and bank transfer in JPY and
@@ -58,13 +58,20 @@ public final class JapanPaymentModule implements ProviderModule {
     @Override
     public Optional<String> startSandbox(ProviderContext context) {
         String key = P + "private-key";
+        // The two RSA 2048 key pairs are the slowest part of Kessai's start (a prime search each, hundreds of
+        // milliseconds before the JIT has compiled BigInteger): the sandbox's is made on another thread while
+        // Kessai's own is made (or read) here, so that on two cores they cost the time of one.
+        CompletableFuture<KeyPair> sandboxKey = CompletableFuture.supplyAsync(JapanPaymentSignature::newKeyPair,
+                runnable -> {
+                    Thread thread = new Thread(runnable, "japan-payment-sandbox-key");
+                    thread.setDaemon(true);
+                    thread.start();
+                });
         PublicKey merchantPublic;
         try {
             String configured = context.find(key);
             if (configured == null) {
-                KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-                generator.initialize(2048);
-                KeyPair pair = generator.generateKeyPair();
+                KeyPair pair = JapanPaymentSignature.newKeyPair();
                 context.override(key, JapanPaymentSignature.pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
                 merchantPublic = pair.getPublic();
             } else {
@@ -81,7 +88,7 @@ public final class JapanPaymentModule implements ProviderModule {
                 .withSignAlgorithm(context.get(P + "sign-algorithm"))
                 .withNotifyRetryInterval(Duration.ofMillis(context.integer(SANDBOX + "notify-retry-interval-ms")));
         JapanPaymentSandbox sandbox = new JapanPaymentSandbox(settings, merchantPublic,
-                new io.kessai.sandbox.japanpayment.JdbcJapanPaymentOrders(context.dataSource())).start();
+                new io.kessai.sandbox.japanpayment.JdbcJapanPaymentOrders(context.dataSource()), sandboxKey.join()).start();
         context.closeWithContext(sandbox);
         context.bind("japanPaymentSandbox", sandbox);
         context.override(P + "base-url", sandbox.baseUrl());

@@ -115,6 +115,17 @@ public final class JapanPaymentSignature {
         }
     }
 
+    /** A fresh RSA 2048 key pair (Kessai's per-run key with the sandbox, and the sandbox's own). */
+    public static java.security.KeyPair newKeyPair() {
+        try {
+            java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot generate an RSA key pair", e);
+        }
+    }
+
     public static String pem(String type, byte[] der) {
         String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";

@@ -17,9 +17,7 @@ import java.math.RoundingMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -421,7 +419,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
      * @param merchantPublicKey Kessai's public key: every request's {@code sign} is verified with it
      */
     public JapanPaymentSandbox(Settings settings, PublicKey merchantPublicKey) {
-        this(settings, merchantPublicKey, new InMemoryJapanPaymentOrders());
+        this(settings, merchantPublicKey, new InMemoryJapanPaymentOrders(), JapanPaymentSignature.newKeyPair());
     }
 
     /**
@@ -429,6 +427,17 @@ public final class JapanPaymentSandbox implements AutoCloseable {
      * database ({@link JdbcJapanPaymentOrders}), so that they outlive this sandbox.
      */
     public JapanPaymentSandbox(Settings settings, PublicKey merchantPublicKey, JapanPaymentOrders store) {
+        this(settings, merchantPublicKey, store, JapanPaymentSignature.newKeyPair());
+    }
+
+    /**
+     * @param settings          the sandbox settings
+     * @param merchantPublicKey Kessai's public key: every request's {@code sign} is verified with it
+     * @param store             where its orders live (and the orders it starts with)
+     * @param sandboxKey        the sandbox's own key pair, fresh for this sandbox (made by the caller, e.g. on
+     *                          another thread while Kessai's own key is made)
+     */
+    public JapanPaymentSandbox(Settings settings, PublicKey merchantPublicKey, JapanPaymentOrders store, KeyPair sandboxKey) {
         this.store = Objects.requireNonNull(store, "store");
         for (JapanPaymentOrders.StoredOrder row : store.all()) {
             Order order = Order.of(row);
@@ -438,13 +447,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.merchantKey = Objects.requireNonNull(merchantPublicKey, "merchantPublicKey");
         this.signature = new JapanPaymentSignature(settings.signAlgorithm());
-        try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-            generator.initialize(2048);
-            this.sandboxKey = generator.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot generate the sandbox's RSA key", e);
-        }
+        this.sandboxKey = Objects.requireNonNull(sandboxKey, "sandboxKey");
         this.publicKeyPem = JapanPaymentSignature.pem("PUBLIC KEY", sandboxKey.getPublic().getEncoded());
     }
 
