@@ -86,7 +86,10 @@ public final class TransportProblems {
      * Adds to the server's router: first, the body deadline of every request that has a body; last, the
      * answer for a request no route took and the problem for any failure no route answered.
      */
+    private volatile Vertx vertx;
+
     public void install(Vertx vertx, Router router) {
+        this.vertx = vertx;
         router.route().order(Integer.MIN_VALUE).handler(ctx -> bodyDeadline(vertx, ctx));
         router.route().order(Integer.MAX_VALUE).handler(this::noRoute);
         router.route().order(Integer.MAX_VALUE).failureHandler(this::failed);
@@ -229,7 +232,37 @@ public final class TransportProblems {
         return false;
     }
 
-    /** Writes the problem; {@code close}: the connection ends after it (the rest of the request is not read). */
+    /**
+     * Ends the connection once the client has stopped sending: the rest of the body is read and dropped (up to
+     * eight times the body limit, and no longer than the body timeout), because a close while the client is still
+     * sending resets the connection and the client never reads the answer it was given.
+     */
+    private void closeWhenDrained(HttpServerRequest request) {
+        Vertx v = vertx;
+        if (request.isEnded() || v == null) {
+            request.connection().close();
+            return;
+        }
+        long cap = limits.maxBodyBytes() * 8;
+        long[] dropped = {0};
+        try {
+            request.handler(buffer -> {
+                dropped[0] += buffer.length();
+                if (dropped[0] > cap) {
+                    request.connection().close();
+                }
+            });
+            request.endHandler(done -> request.connection().close());
+            request.exceptionHandler(e -> request.connection().close());
+            request.resume();
+        } catch (IllegalStateException alreadyRead) {
+            request.connection().close();
+            return;
+        }
+        v.setTimer(Math.max(1, limits.bodyTimeout().toMillis()), id -> request.connection().close());
+    }
+
+    /** Writes the problem; {@code close}: the connection ends after it (the rest of the request is dropped). */
     private void answer(HttpServerRequest request, int status, String title, String detail, String instance,
                         List<FieldError> errors, boolean close) {
         HttpServerResponse response = request.response();
@@ -239,7 +272,7 @@ public final class TransportProblems {
         }
         response.end(problems.document(status, title, detail, instance, errors)).onComplete(done -> {
             if (close) {
-                request.connection().close();
+                closeWhenDrained(request);
             }
         });
         if (request.connection() instanceof ConnectionBase connection) {

@@ -165,7 +165,10 @@ public final class KessaiHttpServer {
                     // A form is decoded up to the body limit, so that the door can answer what it takes (415).
                     .setMaxFormAttributeSize((int) transport.limits().maxBodyBytes())
                     .setMaxFormBufferedBytes((int) transport.limits().maxBodyBytes())
-                    .setMaxFormFields(-1);
+                    .setMaxFormFields(-1)
+                    // HTTP/1.1 only: an h2c upgrade request over the limits would be answered with a GOAWAY
+                    // instead of the problem document every other client gets.
+                    .setHttp2ClearTextEnabled(false);
             if (configuration.getSslContextParameters() != null || configuration.isUseGlobalSslContextParameters()) {
                 configureSsl(options);
             }
