@@ -57,7 +57,7 @@ public final class Reconciliation {
         for (PaymentStore.OpenOperation open : store.openOperations(payment.paymentId())) {
             String kind = open.operation().kind();
             boolean pastGrace = open.updatedAt().isBefore(now.minus(inFlightGrace));
-            if (reached(kind, current)) {
+            if ("refund".equals(kind) ? refunded(open, current) : reached(kind, current)) {
                 store.settleOperation(new PaymentStore.Settlement(open.operation().operationId(), "done"));
             } else if (current.status().isFinal()) {
                 store.settleOperation(new PaymentStore.Settlement(open.operation().operationId(), "failed",
@@ -87,6 +87,20 @@ public final class Reconciliation {
         return new Result(current, !stillOpen.isEmpty());
     }
 
+    /**
+     * Whether a refund shows: the payment is refunded, or (a partial refund) its refunded amount covers this
+     * refund on top of every refund already settled done.
+     */
+    private boolean refunded(PaymentStore.OpenOperation open, PaymentRecord p) {
+        if (p.status() == PaymentStatus.REFUNDED) {
+            return true;
+        }
+        if (open.amount() == null) {
+            return false;
+        }
+        return p.refundedAmount().compareTo(store.settledRefunds(p.paymentId()).add(open.amount())) >= 0;
+    }
+
     /** Whether the payment shows the effect of an operation of this kind. */
     static boolean reached(String kind, PaymentRecord p) {
         PaymentStatus s = p.status();
@@ -95,7 +109,7 @@ public final class Reconciliation {
             case "finalize" -> s != PaymentStatus.PENDING && s != PaymentStatus.REQUIRES_ACTION;
             case "capture" -> s == PaymentStatus.CAPTURED || s == PaymentStatus.REFUNDED;
             case "cancel" -> s == PaymentStatus.CANCELED || s == PaymentStatus.REFUNDED;
-            case "refund" -> s == PaymentStatus.REFUNDED || p.refundedAmount().signum() > 0;
+            case "refund" -> s == PaymentStatus.REFUNDED;
             default -> false;
         };
     }

@@ -492,6 +492,20 @@ public final class PaymentStore {
         });
     }
 
+    /** The sum of the payment's refunds that are settled done (a full refund without amount counts nothing here). */
+    public BigDecimal settledRefunds(String paymentId) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(amount), 0) FROM payment_operations"
+                    + " WHERE payment_id = ? AND kind = 'refund' AND state = 'done'")) {
+                ps.setString(1, paymentId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBigDecimal(1);
+                }
+            }
+        });
+    }
+
     /** Whether an upstream operation of this payment was started after {@code since} and has no outcome yet. */
     public boolean operationInFlight(String paymentId, OffsetDateTime since) {
         return db.inTransaction(c -> {
