@@ -126,17 +126,16 @@ public final class KessaiProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (!ready()) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting:\n"
-                        + logTail(40));
-            }
-            if (System.nanoTime() > deadline) {
-                process.destroyForcibly();
-                throw new IllegalStateException(name + " did not answer within " + READY_TIMEOUT + ":\n" + logTail(40));
-            }
-            pause(100);
+        try {
+            org.awaitility.Awaitility.await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(100))
+                    .until(() -> ready() || !process.isAlive());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            process.destroyForcibly();
+            throw new IllegalStateException(name + " did not answer within " + READY_TIMEOUT + ":\n" + logTail(40));
+        }
+        if (!process.isAlive()) {
+            throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting:\n"
+                    + logTail(40));
         }
         lastStartTime = Duration.ofNanos(System.nanoTime() - begin);
         return this;
@@ -245,13 +244,4 @@ public final class KessaiProcess implements AutoCloseable {
         }
     }
 
-    /** The readiness poll's pace (the child is another process: there is no event to wait on). */
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -407,8 +407,8 @@ class JapanPaymentSandboxTest {
             assertThat(json.get("orderId").asText()).isEqualTo(orderId);
             assertThat(json.get("status").intValue()).isEqualTo(1);
         }
-        Thread.sleep(200);
-        assertThat(sandbox.notifications()).hasSize(3);   // no more after "success"
+        // no more after "success"
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> sandbox.notifications().size() == 3);
 
         sandbox.advance(orderId, 2);
         await().atMost(Duration.ofSeconds(10)).until(() -> sandbox.notifications().size() == 4);
@@ -431,7 +431,7 @@ class JapanPaymentSandboxTest {
         String orderId = created("jpy", request);
         sandbox.advance(orderId, 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> sandbox.notifications().size() == 6);
-        Thread.sleep(300);
+        await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(5)).until(() -> sandbox.notifications().size() == 6);
         assertThat(sandbox.notifications()).hasSize(6)
                 .extracting(JapanPaymentSandbox.Notification::attempt).containsExactly(1, 2, 3, 4, 5, 6);
     }
@@ -453,8 +453,7 @@ class JapanPaymentSandboxTest {
         sandbox.advance(orderId, 1);
         assertThatThrownBy(() -> sandbox.resendNotification(orderId)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> sandbox.sendTamperedNotification(orderId)).isInstanceOf(IllegalStateException.class);
-        Thread.sleep(100);
-        assertThat(sandbox.notifications()).isEmpty();
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> sandbox.notifications().isEmpty());
     }
 
     // ------------------------------------------------------------------ tampering
