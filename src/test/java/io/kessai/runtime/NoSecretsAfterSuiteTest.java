@@ -3,24 +3,17 @@ package io.kessai.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kessai.provider.japanpayment.JapanPaymentSignature;
 import io.kessai.sandbox.gmo.GmoSandbox;
 import io.kessai.sandbox.japanpayment.JapanPaymentSandbox;
 import io.kessai.support.EventSink;
+import io.kessai.support.CapturedLogs;
 import io.kessai.support.KessaiInstance;
 import io.kessai.support.KessaiInstance.Answer;
 import io.kessai.support.Orders;
 import io.kessai.support.TestDatabases;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -37,15 +30,11 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.SimpleFormatter;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.slf4j.LoggerFactory;
 
 /**
  * Contract section 7 and issue 7: after a run that exercises payments (charges, 3-D Secure, captures, cancels,
@@ -77,25 +66,7 @@ class NoSecretsAfterSuiteTest {
     private static final List<String> KESSAI_TABLES = List.of("payments", "payment_operations", "upstream_attempts",
             "payment_transitions", "outbox_events", "webhook_inbox", "idempotency_keys");
 
-    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    private final List<LogRecord> julRecords = new ArrayList<>();
-    private final Handler julHandler = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (julRecords) {
-                julRecords.add(record);
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private Level previousKessaiLevel;
+    private CapturedLogs logs;
     private KessaiInstance kessai;
     private EventSink sink;
     private String privateKeyPem;
@@ -107,15 +78,7 @@ class NoSecretsAfterSuiteTest {
 
     @BeforeAll
     void runPaymentsWebhooksAndFailures() throws Exception {
-        LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
-        appender.setContext(logback);
-        appender.setName("no-secrets-after-suite");
-        appender.start();
-        logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(appender);
-        Logger kessaiLogger = logback.getLogger("io.kessai");
-        previousKessaiLevel = kessaiLogger.getLevel();
-        kessaiLogger.setLevel(Level.TRACE);
-        java.util.logging.Logger.getLogger("").addHandler(julHandler);
+        logs = CapturedLogs.start("no-secrets-after-suite");
 
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
@@ -151,11 +114,9 @@ class NoSecretsAfterSuiteTest {
                 sink.close();
             }
         } finally {
-            LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
-            logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(appender);
-            logback.getLogger("io.kessai").setLevel(previousKessaiLevel);
-            java.util.logging.Logger.getLogger("").removeHandler(julHandler);
-            appender.stop();
+            if (logs != null) {
+                logs.close();
+            }
         }
     }
 
@@ -431,30 +392,7 @@ class NoSecretsAfterSuiteTest {
         }
     }
 
-    /** Every captured line, formatted message plus throwable, from logback and from java.util.logging. */
     private List<String> capturedLines() {
-        List<String> lines = new ArrayList<>();
-        synchronized (appender) {
-            for (ILoggingEvent e : appender.list) {
-                String line = e.getLevel() + " " + e.getLoggerName() + " - " + e.getFormattedMessage();
-                if (e.getThrowableProxy() != null) {
-                    line += "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy());
-                }
-                lines.add(line);
-            }
-        }
-        SimpleFormatter formatter = new SimpleFormatter();
-        synchronized (julRecords) {
-            for (LogRecord r : julRecords) {
-                String line = r.getLevel() + " " + r.getLoggerName() + " - " + formatter.formatMessage(r);
-                if (r.getThrown() != null) {
-                    StringWriter trace = new StringWriter();
-                    r.getThrown().printStackTrace(new PrintWriter(trace));
-                    line += "\n" + trace;
-                }
-                lines.add(line);
-            }
-        }
-        return lines;
+        return logs.lines();
     }
 }

@@ -2,21 +2,14 @@ package io.kessai.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kessai.sandbox.gmo.GmoSandbox;
 import io.kessai.store.UpstreamAttempt;
+import io.kessai.support.CapturedLogs;
 import io.kessai.support.KessaiInstance;
 import io.kessai.support.KessaiInstance.Answer;
 import io.kessai.support.Orders;
 import io.kessai.support.TestDatabases;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,15 +20,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.SimpleFormatter;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.slf4j.LoggerFactory;
 
 /**
  * Contract section 7: a secret is never written to a log, an event or an error message. Kessai runs in GMO token
@@ -53,42 +42,14 @@ class SecretsNeverLoggedTest {
     private static final String TOKEN_MARK = "SECRET_CARD_TOKEN";
     private static final Pattern BEARER = Pattern.compile("Bearer\\s+[^\\s\\]\"',;)]");
 
-    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    private final List<LogRecord> julRecords = new ArrayList<>();
-    private final Handler julHandler = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (julRecords) {
-                julRecords.add(record);
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private Level previousKessaiLevel;
+    private CapturedLogs logs;
     private final List<Answer> answers = new ArrayList<>();
     private final List<String> paymentIds = new ArrayList<>();
     private KessaiInstance kessai;
 
     @BeforeAll
     void captureLogsAndStart() {
-        LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
-        appender.setContext(logback);
-        appender.setName("secrets-never-logged");
-        appender.start();
-        logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(appender);
-        // Kessai's own loggers at their most talkative: a secret in a debug line is still a leak.
-        Logger kessaiLogger = logback.getLogger("io.kessai");
-        previousKessaiLevel = kessaiLogger.getLevel();
-        kessaiLogger.setLevel(Level.TRACE);
-        // The built-in sandbox logs through System.Logger, i.e. java.util.logging here.
-        java.util.logging.Logger.getLogger("").addHandler(julHandler);
+        logs = CapturedLogs.start("secrets-never-logged");
 
         kessai = KessaiInstance.start(TestDatabases.h2(), settings(SHOP_PASS));
     }
@@ -100,11 +61,9 @@ class SecretsNeverLoggedTest {
                 kessai.close();
             }
         } finally {
-            LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
-            logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(appender);
-            logback.getLogger("io.kessai").setLevel(previousKessaiLevel);
-            java.util.logging.Logger.getLogger("").removeHandler(julHandler);
-            appender.stop();
+            if (logs != null) {
+                logs.close();
+            }
         }
     }
 
@@ -262,31 +221,8 @@ class SecretsNeverLoggedTest {
         }
     }
 
-    /** Every captured line, formatted message plus throwable, from logback and from java.util.logging. */
     private List<String> capturedLines() {
-        List<String> lines = new ArrayList<>();
-        synchronized (appender) {
-            for (ILoggingEvent e : appender.list) {
-                String line = e.getLevel() + " " + e.getLoggerName() + " - " + e.getFormattedMessage();
-                if (e.getThrowableProxy() != null) {
-                    line += "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy());
-                }
-                lines.add(line);
-            }
-        }
-        SimpleFormatter formatter = new SimpleFormatter();
-        synchronized (julRecords) {
-            for (LogRecord r : julRecords) {
-                String line = r.getLevel() + " " + r.getLoggerName() + " - " + formatter.formatMessage(r);
-                if (r.getThrown() != null) {
-                    StringWriter trace = new StringWriter();
-                    r.getThrown().printStackTrace(new PrintWriter(trace));
-                    line += "\n" + trace;
-                }
-                lines.add(line);
-            }
-        }
-        return lines;
+        return logs.lines();
     }
 
     private void assertLogsCapturedAndClean() {
