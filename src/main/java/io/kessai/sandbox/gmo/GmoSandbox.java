@@ -320,6 +320,7 @@ public final class GmoSandbox implements AutoCloseable {
     private final Settings settings;
     private final GmoOpenApi openApi;
     private final GmoPayments payments;
+    private final GmoOrders store;
     private volatile Clock clock = Clock.systemUTC();
 
     private final Map<String, Instant> tokens = new ConcurrentHashMap<>();
@@ -337,10 +338,26 @@ public final class GmoSandbox implements AutoCloseable {
     private final NotificationSender<WebhookDelivery> webhooks =
             new NotificationSender<>(LOG, "gmo-sandbox-webhook", "GMO-PG sandbox: webhook");
 
+    /** A sandbox that keeps its orders in memory ({@link InMemoryGmoOrders}): they end with it. */
     public GmoSandbox(Settings settings) {
+        this(settings, new InMemoryGmoOrders());
+    }
+
+    /**
+     * A sandbox that keeps its orders and the answers for Idempotency-Key replays in {@code store}, and starts with
+     * those already there, e.g. Kessai's database ({@link JdbcGmoOrders}), so that they outlive this sandbox.
+     */
+    public GmoSandbox(Settings settings, GmoOrders store) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.store = Objects.requireNonNull(store, "store");
         this.openApi = GmoOpenApi.get();
-        this.payments = new GmoPayments(() -> clock.instant(), this::baseUrl);
+        this.payments = new GmoPayments(() -> clock.instant(), this::baseUrl, store);
+        for (GmoOrders.StoredReply r : store.replies()) {
+            KeyEntry entry = new KeyEntry(r.path(), r.created());
+            entry.reply = new Reply(r.status(), r.contentType(), r.body().getBytes(StandardCharsets.UTF_8), r.title(),
+                    Map.of());
+            keys.put(r.shopId() + "\u0000" + r.idempotencyKey(), entry);
+        }
     }
 
     /** Starts listening (idempotent). */
@@ -715,6 +732,7 @@ public final class GmoSandbox implements AutoCloseable {
             Instant now = clock.instant();
             if (entry != null && entry.reply != null && !now.isBefore(entry.created.plus(IDEMPOTENCY_TTL))) {
                 keys.remove(mapKey);
+                store.forgetReply(shop, key);
                 entry = null;
             }
             if (entry != null) {
@@ -746,6 +764,14 @@ public final class GmoSandbox implements AutoCloseable {
                 keys.remove(mapKey, entry);   // the next attempt with this key is processed again
             } else {
                 entry.reply = reply;
+                // idempotent endpoints answer JSON without extra headers: the body and status are the whole answer
+                try {
+                    store.save(new GmoOrders.StoredReply(shop, key, entry.path, entry.created, s, reply.contentType(),
+                            reply.title(), new String(reply.body(), StandardCharsets.UTF_8)));
+                } catch (RuntimeException e) {   // the answer still goes out; only a restart forgets the key
+                    LOG.log(System.Logger.Level.WARNING, "GMO-PG sandbox: idempotency key not stored: "
+                            + e.getClass().getName());
+                }
             }
         }
         return reply;
