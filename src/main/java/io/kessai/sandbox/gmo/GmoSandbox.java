@@ -128,6 +128,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * processing them; {@link #holdNextAnswer} processes the next request about an order at once but sends its answer
  * only when the test releases it (an answer overtaken by later events: a stale outcome).
  *
+ * <p>Orders (with what later requests, the 3-D Secure page and the webhooks need) and the answers kept for
+ * Idempotency-Key replays live in a {@link GmoOrders} store: in memory by default, in Kessai's database when Kessai
+ * starts the sandbox, so that a new sandbox on the same store carries on where the last one stopped. Access tokens,
+ * counters, recorded requests, fault hooks and pending webhook retries are not kept.
+ *
  * <p>The sandbox never logs card tokens, passwords, headers or bodies.
  */
 public final class GmoSandbox implements AutoCloseable {
