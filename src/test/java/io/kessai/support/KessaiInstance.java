@@ -52,8 +52,9 @@ public final class KessaiInstance implements AutoCloseable {
         return start(db, all);
     }
 
+    /** Kessai on a free port, or on {@code kessai.http.port} when the settings name one (a restart on the same port). */
     public static KessaiInstance start(TestDatabases.Db db, Map<String, String> settings) {
-        int port = freePort();
+        int port = settings.containsKey("kessai.http.port") ? Integer.parseInt(settings.get("kessai.http.port")) : freePort();
         Properties p = new Properties();
         p.put("kessai.http.port", String.valueOf(port));
         p.put("kessai.public-base-url", "http://localhost:" + port);

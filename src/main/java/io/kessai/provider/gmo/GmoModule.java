@@ -46,14 +46,19 @@ public final class GmoModule implements ProviderModule {
         return new Installed(new GmoProvider(settings, context.clock()), verifier, settings::limitOf);
     }
 
-    /** The built-in GMO sandbox on loopback; the provider's base-url and token-url point at it for this run. */
+    /**
+     * The built-in GMO sandbox on loopback; the provider's base-url and token-url point at it for this run. Its
+     * orders and idempotency keys live in Kessai's database (tables {@code sandbox_gmo_*}), so that a restarted
+     * Kessai's janitor asks a sandbox that still knows them.
+     */
     @Override
     public Optional<String> startSandbox(ProviderContext context) {
         GmoSandbox.Settings settings = GmoSandbox.Settings.defaults(context.get(SANDBOX + "shop-id"), context.get(SANDBOX + "shop-pass"))
                 .withPort(context.integer(SANDBOX + "port"))
                 .withSlowTime(Duration.ofMillis(context.integer(SANDBOX + "slow-ms")))
                 .withProcessingTime(Duration.ofMillis(context.integer(SANDBOX + "processing-ms")));
-        GmoSandbox sandbox = new GmoSandbox(settings).start();
+        GmoSandbox sandbox = new GmoSandbox(settings,
+                new io.kessai.sandbox.gmo.JdbcGmoOrders(context.dataSource())).start();
         context.closeWithContext(sandbox);
         context.bind("gmoSandbox", sandbox);
         context.override(P + "base-url", sandbox.baseUrl());

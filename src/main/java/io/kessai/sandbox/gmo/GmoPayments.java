@@ -181,10 +181,25 @@ final class GmoPayments {
     private final Supplier<Instant> now;
     private final Supplier<String> baseUrl;
     private final SecureRandom random = new SecureRandom();
+    private final GmoOrders store;   // every change written through, under lock
 
     GmoPayments(Supplier<Instant> now, Supplier<String> baseUrl) {
+        this(now, baseUrl, new InMemoryGmoOrders());
+    }
+
+    /** Payments that keep their orders in {@code store} and start with the orders already there. */
+    GmoPayments(Supplier<Instant> now, Supplier<String> baseUrl, GmoOrders store) {
         this.now = now;
         this.baseUrl = baseUrl;
+        this.store = Objects.requireNonNull(store, "store");
+        for (GmoOrders.StoredOrder row : store.orders()) {
+            Order o = fromDocument(row.state());
+            register(o);
+            int count = readDocument(row.state()).path("authorizations").asInt(0);
+            if (count > 0) {
+                authorizations.put(o.orderId, new AtomicInteger(count));
+            }
+        }
     }
 
     int authorizations(String orderId) {
@@ -206,6 +221,7 @@ final class GmoPayments {
             byOrderId.clear();
             authorizations.clear();
             flakySeen.clear();
+            store.clear();
         }
     }
 
@@ -321,11 +337,13 @@ final class GmoPayments {
                 redirect.put("redirectUrl", baseUrl.get() + "/sandbox/tds2/" + o.accessId);
                 redirect.put("httpMethod", "GET");
                 redirect.put("redirectType", "TDS2");
+                save(o);
                 return Answer.ok(202, body).slow(behaviour.slow());
             }
 
             o.status = "UNPROCESSED";
             GmoProblem declined = authorize(o);
+            save(o);
             if (declined != null) {
                 return Answer.problem(declined).slow(behaviour.slow());
             }
@@ -394,6 +412,7 @@ final class GmoPayments {
                         o.error = GmoProblem.tdsFailed();
                     }
                 }
+                save(o);
             }
             ObjectNode p = json();
             p.put("accessId", o.accessId);
@@ -430,9 +449,11 @@ final class GmoPayments {
                 o.status = "UNPROCESSED";
                 o.updated = now();
                 o.error = GmoProblem.tdsFailed();
+                save(o);
                 return Answer.problem(o.error);
             }
             GmoProblem declined = authorize(o);
+            save(o);
             if (declined != null) {
                 return Answer.problem(declined);
             }
@@ -459,6 +480,7 @@ final class GmoPayments {
                     o.status = "SALES";
                     o.updated = t;
                     o.error = null;
+                    save(o);
                 }
                 case "SALES", "CAPTURE" -> throw GmoProblem.invalidStatus("The transaction has already been captured.");
                 case "CANCEL" -> throw GmoProblem.invalidStatus("The transaction has already been canceled.");
@@ -482,6 +504,7 @@ final class GmoPayments {
                     o.canceled = true;
                     o.updated = now();
                     o.error = null;
+                    save(o);
                 }
                 case "CANCEL" -> throw GmoProblem.invalidStatus("The transaction has already been canceled.");
                 default -> throw GmoProblem.invalidStatus("The transaction has not been authorized.");
@@ -591,12 +614,14 @@ final class GmoPayments {
             if (decline) {
                 o.status = "UNPROCESSED";
                 o.error = GmoProblem.cashProcessingFailure();
+                save(o);
                 return Answer.problem(o.error);
             }
             o.status = cashType.startsWith("BANK_TRANSFER_") ? "TRADING" : "REQSUCCESS";
             o.paymentExpiry = expiry;
             issuePaymentInformation(o);
             authorizations.computeIfAbsent(orderId, k -> new AtomicInteger()).incrementAndGet();
+            save(o);
             ObjectNode body = json();
             body.put("nextAction", "AWAIT");
             body.set("orderReference", orderReference(o));
@@ -725,6 +750,7 @@ final class GmoPayments {
                 o.paymentInformation.put("depositAmount", o.amount);
             }
             if (o.webhookUrl == null) {
+                save(o);
                 return null;
             }
             ObjectNode body = json();
@@ -734,6 +760,7 @@ final class GmoPayments {
                 body.put("csrfToken", o.csrfToken);
             }
             o.lastWebhook = new Webhook(o.accessId, o.webhookUrl, body.toString());
+            save(o);
             return o.lastWebhook;
         }
     }
@@ -748,6 +775,7 @@ final class GmoPayments {
             }
             o.status = "EXPIRED";
             o.updated = now();
+            save(o);
         }
     }
 
@@ -809,6 +837,7 @@ final class GmoPayments {
                 o.canceled = true;
                 o.updated = now();
                 o.error = null;
+                save(o);
             }
             case "PAYSUCCESS" -> throw GmoProblem.invalidStatus("The transaction has already been paid.");
             case "CANCEL" -> throw GmoProblem.invalidStatus("The transaction has already been canceled.");
@@ -844,6 +873,7 @@ final class GmoPayments {
                 && now().isAfter(o.paymentExpiry.toInstant())) {
             o.status = "EXPIRED";
             o.updated = o.paymentExpiry.toInstant().plusSeconds(1);
+            save(o);
         }
     }
 
@@ -989,6 +1019,149 @@ final class GmoPayments {
         r.put("screeningResultCode", "ACCEPT");
         r.put("screeningResultRawData", "000.300.100");
         return r;
+    }
+
+    // ------------------------------------------------------------------ the store
+
+    /** Writes the order through to the store (the caller holds the lock and changed it). */
+    private void save(Order o) {
+        store.save(new GmoOrders.StoredOrder(o.orderId, o.accessId, o.status, o.amount, toDocument(o).toString()));
+    }
+
+    /** The whole order as the sandbox's own JSON document, with how many times it authorized money. */
+    private ObjectNode toDocument(Order o) {
+        ObjectNode d = json();
+        d.put("accessId", o.accessId);
+        d.put("accessPass", o.accessPass);
+        d.put("orderId", o.orderId);
+        d.put("amount", o.amount);
+        d.put("canceled", o.canceled);
+        if (o.clientFields != null) {
+            d.set("clientFields", o.clientFields.deepCopy());
+        }
+        putText(d, "status", o.status);
+        putText(d, "created", o.created == null ? null : o.created.toString());
+        putText(d, "updated", o.updated == null ? null : o.updated.toString());
+        if (o.card != null) {
+            d.putObject("card").put("cardType", o.card.cardType()).put("number", o.card.number())
+                    .put("expiryMonth", o.card.expiryMonth()).put("expiryYear", o.card.expiryYear());
+        }
+        putText(d, "outcome", o.outcome == null ? null : o.outcome.name());
+        putText(d, "authorizationMode", o.authorizationMode);
+        d.put("useTds2", o.useTds2);
+        d.put("useFraudDetection", o.useFraudDetection);
+        putText(d, "approvalCode", o.approvalCode);
+        putText(d, "nwTransactionId", o.nwTransactionId);
+        putText(d, "transactionDateTime", o.transactionDateTime == null ? null : o.transactionDateTime.toString());
+        putText(d, "captureExpiry", o.captureExpiry == null ? null : o.captureExpiry.toString());
+        putText(d, "screeningTransactionId", o.screeningTransactionId);
+        d.put("tds", o.tds);
+        d.put("autoAuthorization", o.autoAuthorization);
+        d.put("requiresChallenge", o.requiresChallenge);
+        putText(d, "callbackUrl", o.callbackUrl);
+        putText(d, "csrfToken", o.csrfToken);
+        if (o.acsSuccess != null) {
+            d.put("acsSuccess", o.acsSuccess);
+        }
+        d.put("tdsFinished", o.tdsFinished);
+        d.put("cash", o.cash);
+        putText(d, "cashType", o.cashType);
+        putText(d, "konbiniCode", o.konbiniCode);
+        putText(d, "paymentExpiry", o.paymentExpiry == null ? null : o.paymentExpiry.toString());
+        putText(d, "paymentInformationName", o.paymentInformationName);
+        if (o.paymentInformation != null) {
+            d.set("paymentInformation", o.paymentInformation.deepCopy());
+        }
+        putText(d, "webhookUrl", o.webhookUrl);
+        if (o.lastWebhook != null) {
+            d.putObject("lastWebhook").put("accessId", o.lastWebhook.accessId()).put("url", o.lastWebhook.url())
+                    .put("body", o.lastWebhook.body());
+        }
+        if (o.error != null) {
+            ObjectNode e = d.putObject("error").put("status", o.error.status).put("title", o.error.title)
+                    .put("detail", o.error.detail);
+            putText(e, "type", o.error.type);
+        }
+        d.put("authorizations", authorizations(o.orderId));
+        return d;
+    }
+
+    private static Order fromDocument(String state) {
+        JsonNode d = readDocument(state);
+        Order o = new Order();
+        o.accessId = text(d, "accessId");
+        o.accessPass = text(d, "accessPass");
+        o.orderId = text(d, "orderId");
+        o.amount = text(d, "amount");
+        o.canceled = d.path("canceled").asBoolean();
+        o.clientFields = d.get("clientFields") instanceof ObjectNode cf ? cf : null;
+        o.status = text(d, "status");
+        o.created = instant(text(d, "created"));
+        o.updated = instant(text(d, "updated"));
+        JsonNode card = d.get("card");
+        if (card != null) {
+            o.card = new Card(text(card, "cardType"), text(card, "number"), text(card, "expiryMonth"),
+                    text(card, "expiryYear"));
+        }
+        o.outcome = d.hasNonNull("outcome") ? Outcome.valueOf(text(d, "outcome")) : null;
+        o.authorizationMode = text(d, "authorizationMode");
+        o.useTds2 = d.path("useTds2").asBoolean();
+        o.useFraudDetection = d.path("useFraudDetection").asBoolean();
+        o.approvalCode = text(d, "approvalCode");
+        o.nwTransactionId = text(d, "nwTransactionId");
+        o.transactionDateTime = instant(text(d, "transactionDateTime"));
+        o.captureExpiry = offsetDateTime(text(d, "captureExpiry"));
+        o.screeningTransactionId = text(d, "screeningTransactionId");
+        o.tds = d.path("tds").asBoolean();
+        o.autoAuthorization = d.path("autoAuthorization").asBoolean();
+        o.requiresChallenge = d.path("requiresChallenge").asBoolean();
+        o.callbackUrl = text(d, "callbackUrl");
+        o.csrfToken = text(d, "csrfToken");
+        o.acsSuccess = d.hasNonNull("acsSuccess") ? d.get("acsSuccess").asBoolean() : null;
+        o.tdsFinished = d.path("tdsFinished").asBoolean();
+        o.cash = d.path("cash").asBoolean();
+        o.cashType = text(d, "cashType");
+        o.konbiniCode = text(d, "konbiniCode");
+        o.paymentExpiry = offsetDateTime(text(d, "paymentExpiry"));
+        o.paymentInformationName = text(d, "paymentInformationName");
+        o.paymentInformation = d.get("paymentInformation") instanceof ObjectNode p ? p : null;
+        o.webhookUrl = text(d, "webhookUrl");
+        JsonNode webhook = d.get("lastWebhook");
+        if (webhook != null) {
+            o.lastWebhook = new Webhook(text(webhook, "accessId"), text(webhook, "url"), text(webhook, "body"));
+        }
+        JsonNode error = d.get("error");
+        if (error != null) {
+            o.error = new GmoProblem(error.path("status").asInt(), text(error, "title"), text(error, "detail"),
+                    text(error, "type"));
+        }
+        return o;
+    }
+
+    private static JsonNode readDocument(String state) {
+        try {
+            return GmoOpenApi.MAPPER.readTree(state);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("GMO-PG sandbox: a stored order is not readable", e);
+        }
+    }
+
+    private static void putText(ObjectNode d, String name, String value) {
+        if (value != null) {
+            d.put(name, value);
+        }
+    }
+
+    private static String text(JsonNode d, String name) {
+        return d.hasNonNull(name) ? d.get(name).asText() : null;
+    }
+
+    private static Instant instant(String text) {
+        return text == null ? null : Instant.parse(text);
+    }
+
+    private static OffsetDateTime offsetDateTime(String text) {
+        return text == null ? null : OffsetDateTime.parse(text);
     }
 
     // ------------------------------------------------------------------ helpers

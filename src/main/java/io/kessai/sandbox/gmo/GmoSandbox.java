@@ -128,6 +128,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * processing them; {@link #holdNextAnswer} processes the next request about an order at once but sends its answer
  * only when the test releases it (an answer overtaken by later events: a stale outcome).
  *
+ * <p>Orders (with what later requests, the 3-D Secure page and the webhooks need) and the answers kept for
+ * Idempotency-Key replays live in a {@link GmoOrders} store: in memory by default, in Kessai's database when Kessai
+ * starts the sandbox, so that a new sandbox on the same store carries on where the last one stopped. Access tokens,
+ * counters, recorded requests, fault hooks and pending webhook retries are not kept.
+ *
  * <p>The sandbox never logs card tokens, passwords, headers or bodies.
  */
 public final class GmoSandbox implements AutoCloseable {
@@ -320,6 +325,7 @@ public final class GmoSandbox implements AutoCloseable {
     private final Settings settings;
     private final GmoOpenApi openApi;
     private final GmoPayments payments;
+    private final GmoOrders store;
     private volatile Clock clock = Clock.systemUTC();
 
     private final Map<String, Instant> tokens = new ConcurrentHashMap<>();
@@ -337,10 +343,26 @@ public final class GmoSandbox implements AutoCloseable {
     private final NotificationSender<WebhookDelivery> webhooks =
             new NotificationSender<>(LOG, "gmo-sandbox-webhook", "GMO-PG sandbox: webhook");
 
+    /** A sandbox that keeps its orders in memory ({@link InMemoryGmoOrders}): they end with it. */
     public GmoSandbox(Settings settings) {
+        this(settings, new InMemoryGmoOrders());
+    }
+
+    /**
+     * A sandbox that keeps its orders and the answers for Idempotency-Key replays in {@code store}, and starts with
+     * those already there, e.g. Kessai's database ({@link JdbcGmoOrders}), so that they outlive this sandbox.
+     */
+    public GmoSandbox(Settings settings, GmoOrders store) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.store = Objects.requireNonNull(store, "store");
         this.openApi = GmoOpenApi.get();
-        this.payments = new GmoPayments(() -> clock.instant(), this::baseUrl);
+        this.payments = new GmoPayments(() -> clock.instant(), this::baseUrl, store);
+        for (GmoOrders.StoredReply r : store.replies()) {
+            KeyEntry entry = new KeyEntry(r.path(), r.created());
+            entry.reply = new Reply(r.status(), r.contentType(), r.body().getBytes(StandardCharsets.UTF_8), r.title(),
+                    Map.of());
+            keys.put(r.shopId() + "\u0000" + r.idempotencyKey(), entry);
+        }
     }
 
     /** Starts listening (idempotent). */
@@ -715,6 +737,7 @@ public final class GmoSandbox implements AutoCloseable {
             Instant now = clock.instant();
             if (entry != null && entry.reply != null && !now.isBefore(entry.created.plus(IDEMPOTENCY_TTL))) {
                 keys.remove(mapKey);
+                store.forgetReply(shop, key);
                 entry = null;
             }
             if (entry != null) {
@@ -746,6 +769,14 @@ public final class GmoSandbox implements AutoCloseable {
                 keys.remove(mapKey, entry);   // the next attempt with this key is processed again
             } else {
                 entry.reply = reply;
+                // idempotent endpoints answer JSON without extra headers: the body and status are the whole answer
+                try {
+                    store.save(new GmoOrders.StoredReply(shop, key, entry.path, entry.created, s, reply.contentType(),
+                            reply.title(), new String(reply.body(), StandardCharsets.UTF_8)));
+                } catch (RuntimeException e) {   // the answer still goes out; only a restart forgets the key
+                    LOG.log(System.Logger.Level.WARNING, "GMO-PG sandbox: idempotency key not stored: "
+                            + e.getClass().getName());
+                }
             }
         }
         return reply;
