@@ -27,6 +27,8 @@ public final class PayjpRequests {
     static final String SEARCHING = "kessaiPayjpSearching";
     static final String OFFSET = "kessaiPayjpOffset";
     static final int PAGE = 100;
+    /** The path of a Platform API call, below the v1 root. */
+    static final String PLATFORM_PATH = "kessaiPayjpPlatformPath";
 
     private final PayjpSettings settings;
     private final PayjpProvider provider;
@@ -123,7 +125,15 @@ public final class PayjpRequests {
     /** Each send: Basic auth, the form's media type; a GET carries no body and no Idempotency-Key. */
     public void authorize(Exchange exchange) {
         var message = exchange.getMessage();
-        message.setHeader("Authorization", settings.authorization());
+        String path = exchange.getProperty(ProviderExchange.UPSTREAM_PATH, String.class);
+        if (path != null && path.startsWith("/platform/")) {
+            if (settings.platformAuthorization() == null) {
+                throw new IllegalStateException("kessai.providers.payjp.platform-key is not set: the Platform API cannot be called");
+            }
+            message.setHeader("Authorization", settings.platformAuthorization());
+        } else {
+            message.setHeader("Authorization", settings.authorization());
+        }
         if ("GET".equals(exchange.getProperty(METHOD, String.class))) {
             message.removeHeader(ProviderExchange.IDEMPOTENCY_KEY_HEADER);
             message.setBody(null);
@@ -134,6 +144,18 @@ public final class PayjpRequests {
         } else {
             message.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
         }
+    }
+
+    /**
+     * A GET of the Platform API: the path below the v1 root ({@code /platform/...}) and the query in the exchange
+     * properties {@link #PLATFORM_PATH} and {@link #QUERY} (set by the caller of {@code direct:kessai-payjp-platform-get}).
+     */
+    public void platformGet(Exchange exchange) {
+        String path = exchange.getProperty(PLATFORM_PATH, String.class);
+        if (path == null || !path.startsWith("/platform/")) {
+            throw new IllegalArgumentException("a Platform API path starts with /platform/");
+        }
+        get(exchange, path, exchange.getProperty(QUERY, String.class));
     }
 
     private static Map<String, String> amount(Exchange exchange) {
