@@ -40,6 +40,7 @@ public final class PayjpModule implements ProviderModule {
         PayjpProvider provider = new PayjpProvider(settings, context.clock());
         context.bind("payjpRequests", new PayjpRequests(settings, provider, context.clock()));
         context.bind("payjpAnswers", new PayjpAnswers(context.json(), context.clock()));
+        context.bind("payjpMerchants", new PayjpMerchants(context.json()));
         context.bind("payjpTransferPolling", new PayjpTransferPolling(settings, context.transfers(), context.json(),
                 context.clock()));
         if (!settings.transfers().enabled()) {

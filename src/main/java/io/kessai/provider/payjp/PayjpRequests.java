@@ -27,6 +27,8 @@ public final class PayjpRequests {
     static final String SEARCHING = "kessaiPayjpSearching";
     static final String OFFSET = "kessaiPayjpOffset";
     static final int PAGE = 100;
+    /** The Idempotency-Key of a Platform POST (one per call, reused by every send of it). */
+    static final String IDEMPOTENCY_KEY = "kessaiPayjpIdempotencyKey";
     /** The path of a Platform API call, below the v1 root. */
     static final String PLATFORM_PATH = "kessaiPayjpPlatformPath";
 
@@ -134,7 +136,8 @@ public final class PayjpRequests {
         } else {
             message.setHeader("Authorization", settings.authorization());
         }
-        if ("GET".equals(exchange.getProperty(METHOD, String.class))) {
+        String method = exchange.getProperty(METHOD, String.class);
+        if ("GET".equals(method) || "DELETE".equals(method)) {
             message.removeHeader(ProviderExchange.IDEMPOTENCY_KEY_HEADER);
             message.setBody(null);
             String query = exchange.getProperty(QUERY, String.class);
@@ -143,6 +146,10 @@ public final class PayjpRequests {
             }
         } else {
             message.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
+            String key = exchange.getProperty(IDEMPOTENCY_KEY, String.class);
+            if (key != null && message.getHeader(ProviderExchange.IDEMPOTENCY_KEY_HEADER) == null) {
+                message.setHeader(ProviderExchange.IDEMPOTENCY_KEY_HEADER, key);
+            }
         }
     }
 
@@ -179,7 +186,7 @@ public final class PayjpRequests {
         return body.toString();
     }
 
-    private static void post(Exchange exchange, String path, Map<String, String> fields) {
+    static void post(Exchange exchange, String path, Map<String, String> fields) {
         String body = form(fields);
         exchange.setProperty(METHOD, "POST");
         exchange.removeProperty(QUERY);
@@ -189,7 +196,13 @@ public final class PayjpRequests {
         exchange.getMessage().setBody(body);
     }
 
-    private static void get(Exchange exchange, String path, String query) {
+    /** {@code DELETE}: no body, no Idempotency-Key. */
+    static void delete(Exchange exchange, String path) {
+        get(exchange, path, null);
+        exchange.setProperty(METHOD, "DELETE");
+    }
+
+    static void get(Exchange exchange, String path, String query) {
         exchange.setProperty(METHOD, "GET");
         if (query == null) {
             exchange.removeProperty(QUERY);
