@@ -81,6 +81,28 @@ public final class PayjpMerchants {
         post(exchange, "/platform/merchants/" + id + "/keys", form);
     }
 
+    /** {@code POST /platform/merchants/:id/applications/basic} (multipart, files as file parts, {@code dryrun}). */
+    public void applyBasic(Exchange exchange) {
+        apply(exchange, "basic", PayjpApplicationArguments.BASIC);
+    }
+
+    /** {@code POST /platform/merchants/:id/applications/additional} (multipart, {@code dryrun}). */
+    public void applyAdditional(Exchange exchange) {
+        apply(exchange, "additional", PayjpApplicationArguments.ADDITIONAL);
+    }
+
+    private void apply(Exchange exchange, String kind, List<PayjpApplicationArguments.Arg> spec) {
+        Set<String> allowed = new java.util.HashSet<>();
+        spec.forEach(a -> allowed.add(a.name()));
+        allowed.add("id");
+        Map<String, JsonNode> args = args(exchange, allowed);
+        String id = accountId(args);
+        PayjpApplicationArguments.Multipart body = PayjpApplicationArguments.check(spec, args);
+        post(exchange, "/platform/merchants/" + id + "/applications/" + kind, Map.of());
+        exchange.setProperty(PayjpRequests.MULTIPART, body.body());
+        exchange.setProperty(PayjpRequests.MULTIPART_TYPE, body.contentType());
+    }
+
     /** {@code GET /platform/merchants}: {@code limit} 1..100, {@code offset} ≥ 0, {@code since}/{@code until} Unix timestamps. */
     public void list(Exchange exchange) {
         Map<String, JsonNode> args = args(exchange, Set.of("limit", "offset", "since", "until"));

@@ -29,6 +29,9 @@ public final class PayjpRequests {
     static final int PAGE = 100;
     /** The Idempotency-Key of a Platform POST (one per call, reused by every send of it). */
     static final String IDEMPOTENCY_KEY = "kessaiPayjpIdempotencyKey";
+    /** The multipart body of an application (bytes) and its Content-Type with the boundary. */
+    static final String MULTIPART = "kessaiPayjpMultipart";
+    static final String MULTIPART_TYPE = "kessaiPayjpMultipartType";
     /** The path of a Platform API call, below the v1 root. */
     static final String PLATFORM_PATH = "kessaiPayjpPlatformPath";
 
@@ -145,7 +148,13 @@ public final class PayjpRequests {
                 message.setHeader(Exchange.HTTP_QUERY, query);
             }
         } else {
-            message.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
+            byte[] multipart = exchange.getProperty(MULTIPART, byte[].class);
+            if (multipart != null) {
+                message.setBody(multipart);
+                message.setHeader(Exchange.CONTENT_TYPE, exchange.getProperty(MULTIPART_TYPE, String.class));
+            } else {
+                message.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
+            }
             String key = exchange.getProperty(IDEMPOTENCY_KEY, String.class);
             if (key != null && message.getHeader(ProviderExchange.IDEMPOTENCY_KEY_HEADER) == null) {
                 message.setHeader(ProviderExchange.IDEMPOTENCY_KEY_HEADER, key);
@@ -187,6 +196,7 @@ public final class PayjpRequests {
     }
 
     static void post(Exchange exchange, String path, Map<String, String> fields) {
+        exchange.removeProperty(MULTIPART);
         String body = form(fields);
         exchange.setProperty(METHOD, "POST");
         exchange.removeProperty(QUERY);

@@ -142,4 +142,97 @@ class PayjpMerchantsTest {
         assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND);
         assertThat(fields(e)).containsExactly("id");
     }
+
+    /** The document's basic application sample (a company). */
+    static Map<String, Object> basicSample(String id) {
+        Map<String, Object> a = new java.util.LinkedHashMap<>();
+        a.put("id", id);
+        String[][] values = {{"product_name", "商品名"}, {"product_reading_name", "プロダクト"},
+                {"product_english_name", "product"}, {"url", "http://example.com"}, {"service_start_at", "2017-02"},
+                {"product_detail", "グッズ販売"}, {"product_price_min", "100"}, {"product_price_max", "1000"},
+                {"business_type", "company"}, {"business_name", "PAYJP"}, {"business_reading_name", "ペイジェーピー"},
+                {"date_of_establishment", "2016-01-01"}, {"business_capital", "1"}, {"president_lastname", "山田"},
+                {"president_firstname", "太郎"}, {"president_reading_lastname", "ヤマダ"},
+                {"president_reading_firstname", "タロウ"}, {"president_birth_at", "1980-02-10"},
+                {"president_gender", "men"}, {"address_zip", "150-0043"}, {"address_state", "東京都"},
+                {"address_city", "渋谷区"}, {"address_line1", "道玄坂2-11-1"}, {"address_line2", "Gスクエア4F"},
+                {"address_reading_state", "トウキョウト"}, {"address_reading_city", "シブヤク"},
+                {"address_reading_line1", "ドウゲンザカニチョウメ11−1"}, {"address_reading_line2", "ジースクエア4カイ"},
+                {"phone", "03-6416-5450"}, {"cell_phone", "080-1111-2222"}, {"has_scl_url", "false"},
+                {"scl_business_name", "PAY"}, {"scl_contact_person_name", "山田太郎"},
+                {"scl_address", "東京都渋谷区道玄坂2-11-1Gスクエア4F"}, {"scl_email", "example@pay.jp"},
+                {"scl_phone", "0312341234"}, {"scl_payment_method", "クレジットカード"},
+                {"scl_time_of_payment", "商品購入時に決済"}, {"scl_time_of_delivery", "購入手続き完了後2営業日以内"},
+                {"scl_other_fee", "なし"}, {"scl_return_and_exchange", "購入後7日以内であれば全額返金"},
+                {"bank_person_name", "ヤマダ タロウ"}, {"bank_code", "0001"}, {"bank_branch_code", "001"},
+                {"bank_type", "普通"}, {"bank_account_number", "0001000"}, {"corporate_number", "1234123412341"}};
+        for (String[] v : values) {
+            a.put(v[0], v[1]);
+        }
+        return a;
+    }
+
+    @Test
+    void aBasicApplicationWithAFileIsSentAsMultipartAndDryrunOnlyValidates() throws Exception {
+        String id = call("create", Map.of("display_name", "申請商店")).path("id").asText();
+        Map<String, Object> app = basicSample(id);
+        app.put("product_detail_document", Map.of("filename", "overview.pdf",
+                "content", java.util.Base64.getEncoder().encodeToString("%PDF-1.4 overview".getBytes())));
+        app.put("dryrun", true);
+        call("apply-basic", app);
+        assertThat(call("retrieve", Map.of("id", id)).path("merchant").path("details_submitted").asBoolean())
+                .as("a dry run validates only").isFalse();
+
+        app.put("dryrun", false);
+        JsonNode applied = call("apply-basic", app);
+        assertThat(applied.path("merchant").path("details_submitted").asBoolean()).isTrue();
+        assertThat(applied.path("merchant").path("application").path("product_name").asText()).isEqualTo("商品名");
+
+        Map<String, Object> additional = new java.util.LinkedHashMap<>(Map.of("id", id,
+                "product_type", List.of("goods"), "charge_type", List.of("charge"), "sole_prop", false,
+                "site_published", true, "business_sales_lastyear", 1000000, "business_detail", "雑貨の販売",
+                "has_shop", false, "privacy_policy_url", "https://example.com/privacy", "ssl_enabled", true));
+        additional.put("has_other_fee", false);
+        additional.put("contact_person_lastname", "山田");
+        additional.put("contact_person_firstname", "花子");
+        additional.put("contact_phone", "03-6416-5450");
+        JsonNode more = call("apply-additional", additional);
+        assertThat(more.path("merchant").path("application").path("product_type").get(0).asText()).isEqualTo("goods");
+    }
+
+    @Test
+    void anApplicationIsCheckedBeforeTheCallEveryFieldAtOnce() {
+        long before = platformRequests();
+        Map<String, Object> app = basicSample("acct_0123abcd");
+        app.remove("product_name");
+        app.put("business_type", "corporation");
+        app.put("product_price_min", "cheap");
+        app.put("license_cert", Map.of("filename", "licence.exe", "content", "AAAA"));
+        app.remove("corporate_number");
+        KessaiException e = refusal("apply-basic", app);
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(fields(e)).containsExactlyInAnyOrder("product_name", "business_type", "product_price_min", "license_cert");
+
+        Map<String, Object> additional = Map.of("id", "acct_0123abcd", "product_type", List.of("weapons"),
+                "charge_type", List.of(), "sole_prop", true);
+        assertThat(fields(refusal("apply-additional", additional))).contains("product_type", "charge_type",
+                "date_of_establishment", "opening_business_cert", "site_published", "has_shop");
+        assertThat(platformRequests()).as("no Platform call was made").isEqualTo(before);
+    }
+
+    @Test
+    void payjpsFieldErrorsComeBackFieldByField() throws Exception {
+        String id = call("create", Map.of("display_name", "誤り商店")).path("id").asText();
+        Map<String, Object> app = basicSample(id);
+        app.put("address_zip", "zip");
+        app.put("bank_code", "12");
+        KessaiException e = refusal("apply-basic", app);
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(fields(e)).contains("address_zip", "bank_code");
+        assertThat(e.errors()).anySatisfy(f -> {
+            assertThat(f.field()).isEqualTo("address_zip");
+            assertThat(f.code()).isEqualTo("invalid_address_zip");
+            assertThat(f.message()).isNotBlank();
+        });
+    }
 }
