@@ -235,4 +235,23 @@ class PayjpMerchantsTest {
             assertThat(f.message()).isNotBlank();
         });
     }
+
+    @Test
+    void theKameletActionsCreateRetrieveAndListMerchants() throws Exception {
+        JsonNode created = JSON.readTree(template.requestBody("kamelet:kessai-payjp-merchant-create-action",
+                "{\"display_name\":\"カメレット商店\"}", String.class));
+        String id = created.path("id").asText();
+        assertThat(id).startsWith("acct_");
+        JsonNode retrieved = JSON.readTree(template.requestBody("kamelet:kessai-payjp-merchant-retrieve-action",
+                "{\"id\":\"" + id + "\"}", String.class));
+        assertThat(retrieved.path("display_name").asText()).isEqualTo("カメレット商店");
+        JsonNode list = JSON.readTree(template.requestBody("kamelet:kessai-payjp-merchant-list-action",
+                "{\"limit\":100}", String.class));
+        assertThat(list.path("data").findValuesAsText("id")).contains(id);
+
+        Throwable refused = catchThrowable(() -> template.requestBody("kamelet:kessai-payjp-merchant-list-action",
+                "{\"limit\":500}", String.class));
+        assertThat(refused.getCause()).isInstanceOfSatisfying(KessaiException.class,
+                e -> assertThat(fields(e)).containsExactly("limit"));
+    }
 }
