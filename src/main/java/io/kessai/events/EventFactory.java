@@ -69,6 +69,43 @@ public final class EventFactory {
         }
     }
 
+    /**
+     * The {@code transfer.<status>} event of a transfer found by polling: no payment, {@code source: poll}, the
+     * transfer in {@code data}. Its outbox key (the column that orders delivery) is the transfer id, so that the
+     * statuses of one transfer go out in the order they were found.
+     */
+    public OutboxEvent transferChanged(String provider, io.kessai.provider.TransferEvents.Transfer t, OffsetDateTime now) {
+        String eventId = "evt_" + UlidCreator.getMonotonicUlid();
+        String type = "transfer." + t.status();
+        ObjectNode e = json.createObjectNode()
+                .put("eventId", eventId)
+                .put("type", type)
+                .put("provider", provider);
+        e.putNull("paymentId");
+        e.putNull("orderId");
+        e.put("status", t.status());
+        if (t.amount() != null && t.currency() != null) {
+            e.put("amount", Money.format(t.amount(), t.currency()));
+        } else {
+            e.putNull("amount");
+        }
+        if (t.currency() != null) {
+            e.put("currency", t.currency());
+        } else {
+            e.putNull("currency");
+        }
+        e.put("source", "poll");
+        e.putNull("providerEventId");
+        e.put("occurredAt", time(now));
+        e.put("receivedAt", time(now));
+        e.set("data", t.data());
+        try {
+            return new OutboxEvent(0, eventId, t.id(), type, json.writeValueAsString(e), 0, now);
+        } catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
     private String time(OffsetDateTime t) {
         return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t.atZoneSameInstant(zone).toOffsetDateTime());
     }

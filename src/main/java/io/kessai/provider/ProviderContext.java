@@ -52,6 +52,12 @@ public interface ProviderContext {
      */
     javax.sql.DataSource dataSource();
 
+    /**
+     * Where a module that polls its provider's transfers (payouts) stores them and publishes
+     * {@code transfer.<status>} events, once per transfer and status; see {@link TransferEvents}.
+     */
+    TransferEvents transfers();
+
     /** Closes this when the Camel context stops (a sandbox, a client). */
     void closeWithContext(AutoCloseable closeable);
 }

@@ -159,10 +159,12 @@ public final class Kessai {
         PaymentStore store = new PaymentStore(database, json, clock);
         PaymentLookup lookup = paymentLookup(store);
 
+        io.kessai.store.TransferStore transfers = new io.kessai.store.TransferStore(database,
+                new EventFactory(json, zone), json, clock);
         Map<ProviderModule, ModuleContext> contexts = new LinkedHashMap<>();
         for (ProviderModule module : installed) {
             contexts.put(module, new ModuleContext(module.id(), context, config, json, clock, lookup,
-                    database.dataSource()));
+                    database.dataSource(), transfers.forProvider(module.id())));
         }
         if (config.flag("kessai.sandbox.enabled")) {
             contexts.forEach((module, moduleContext) -> module.startSandbox(moduleContext)

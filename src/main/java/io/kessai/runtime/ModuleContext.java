@@ -18,9 +18,11 @@ final class ModuleContext implements ProviderContext {
     private final Clock clock;
     private final PaymentLookup payments;
     private final javax.sql.DataSource dataSource;
+    private final io.kessai.provider.TransferEvents transfers;
 
     ModuleContext(String providerId, CamelContext camelContext, Kessai.Config config, ObjectMapper json, Clock clock,
-                  PaymentLookup payments, javax.sql.DataSource dataSource) {
+                  PaymentLookup payments, javax.sql.DataSource dataSource, io.kessai.provider.TransferEvents transfers) {
+        this.transfers = transfers;
         this.dataSource = dataSource;
         this.providerId = providerId;
         this.camelContext = camelContext;
@@ -33,6 +35,11 @@ final class ModuleContext implements ProviderContext {
     @Override
     public javax.sql.DataSource dataSource() {
         return dataSource;
+    }
+
+    @Override
+    public io.kessai.provider.TransferEvents transfers() {
+        return transfers;
     }
 
     @Override

@@ -78,7 +78,52 @@ public final class PayjpAnswers {
                 && path != null && path.startsWith("/charges/")) {
             throw new NotAtProvider(PROVIDER, code == null ? "invalid_id" : code);
         }
+        if (path != null && path.startsWith("/platform/") && status != 401) {
+            throw platformError(status, ProviderJson.parseOrNull(json, body), error, code);
+        }
         throw error(status, type, code, ProviderJson.text(error, "param"));
+    }
+
+    /**
+     * A refusal of the Platform API: the field errors {@code {"errors":{field:[{code,message}]}}} and an error object
+     * naming its {@code param} become the problem's {@code errors}, field by field ({@code 400 invalid_request});
+     * 404 is {@code not_found}.
+     */
+    static KessaiException platformError(int status, JsonNode whole, JsonNode error, String code) {
+        List<io.kessai.model.FieldError> fields = new java.util.ArrayList<>();
+        JsonNode errors = whole == null ? null : whole.get("errors");
+        if (errors != null && errors.isObject()) {
+            errors.fields().forEachRemaining(f -> {
+                for (JsonNode e : f.getValue().isArray() ? f.getValue() : json1(f.getValue())) {
+                    fields.add(new io.kessai.model.FieldError(f.getKey(),
+                            java.util.Objects.requireNonNullElse(ProviderJson.text(e, "code"), "invalid"),
+                            java.util.Objects.requireNonNullElse(ProviderJson.text(e, "message"), "refused by PAY.JP")));
+                }
+            });
+        }
+        String param = ProviderJson.text(error, "param");
+        String message = ProviderJson.text(error, "message");
+        if (status == 404) {
+            return new KessaiException(ErrorCode.NOT_FOUND, "PAY.JP: " + (message == null ? "no such object" : message),
+                    param == null ? List.of() : List.of(new io.kessai.model.FieldError(param,
+                            code == null ? "invalid_id" : code, message == null ? "not found" : message)),
+                    code == null ? "invalid_id" : code, null);
+        }
+        if (fields.isEmpty() && param != null && status >= 400 && status < 500) {
+            fields.add(new io.kessai.model.FieldError(param, code == null ? "invalid" : code,
+                    message == null ? "refused by PAY.JP" : message));
+        }
+        if (!fields.isEmpty() && status >= 400 && status < 500) {
+            String detail = fields.size() == 1 ? "PAY.JP refused " + fields.get(0).field() + ": " + fields.get(0).message()
+                    : "PAY.JP refused " + fields.size() + " fields; see errors";
+            return new KessaiException(ErrorCode.INVALID_REQUEST, detail, fields,
+                    code != null ? code : fields.get(0).code(), null);
+        }
+        return error(status, ProviderJson.text(error, "type"), code, param);
+    }
+
+    private static Iterable<JsonNode> json1(JsonNode node) {
+        return List.of(node);
     }
 
     /** PAY.JP's error object to the canonical code, PAY.JP's code kept as providerCode (providers.md, payjp). */

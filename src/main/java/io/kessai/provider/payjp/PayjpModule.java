@@ -40,6 +40,13 @@ public final class PayjpModule implements ProviderModule {
         PayjpProvider provider = new PayjpProvider(settings, context.clock());
         context.bind("payjpRequests", new PayjpRequests(settings, provider, context.clock()));
         context.bind("payjpAnswers", new PayjpAnswers(context.json(), context.clock()));
+        context.bind("payjpMerchants", new PayjpMerchants(context.json()));
+        context.bind("payjpTransferPolling", new PayjpTransferPolling(settings, context.transfers(), context.json(),
+                context.clock()));
+        if (!settings.transfers().enabled()) {
+            // the schedule's route does not start (no platform key, or switched off)
+            context.override(P + "transfers.enabled", "false");
+        }
         return new Installed(provider, new PayjpWebhookVerifier(settings, context.json()), path -> settings.inFlight());
     }
 
@@ -63,6 +70,7 @@ public final class PayjpModule implements ProviderModule {
         context.bind("payjpSandbox", sandbox);
         context.override(P + "base-url", sandbox.apiBase());
         context.override(P + "secret-key", settings.secretKey());
+        context.override(P + "platform-key", settings.platformKey());
         context.override(P + "webhook-token", token);
         return Optional.of(sandbox.apiBase());
     }

@@ -27,6 +27,13 @@ public final class PayjpRequests {
     static final String SEARCHING = "kessaiPayjpSearching";
     static final String OFFSET = "kessaiPayjpOffset";
     static final int PAGE = 100;
+    /** The Idempotency-Key of a Platform POST (one per call, reused by every send of it). */
+    static final String IDEMPOTENCY_KEY = "kessaiPayjpIdempotencyKey";
+    /** The multipart body of an application (bytes) and its Content-Type with the boundary. */
+    static final String MULTIPART = "kessaiPayjpMultipart";
+    static final String MULTIPART_TYPE = "kessaiPayjpMultipartType";
+    /** The path of a Platform API call, below the v1 root. */
+    static final String PLATFORM_PATH = "kessaiPayjpPlatformPath";
 
     private final PayjpSettings settings;
     private final PayjpProvider provider;
@@ -123,8 +130,17 @@ public final class PayjpRequests {
     /** Each send: Basic auth, the form's media type; a GET carries no body and no Idempotency-Key. */
     public void authorize(Exchange exchange) {
         var message = exchange.getMessage();
-        message.setHeader("Authorization", settings.authorization());
-        if ("GET".equals(exchange.getProperty(METHOD, String.class))) {
+        String path = exchange.getProperty(ProviderExchange.UPSTREAM_PATH, String.class);
+        if (path != null && path.startsWith("/platform/")) {
+            if (settings.platformAuthorization() == null) {
+                throw new IllegalStateException("kessai.providers.payjp.platform-key is not set: the Platform API cannot be called");
+            }
+            message.setHeader("Authorization", settings.platformAuthorization());
+        } else {
+            message.setHeader("Authorization", settings.authorization());
+        }
+        String method = exchange.getProperty(METHOD, String.class);
+        if ("GET".equals(method) || "DELETE".equals(method)) {
             message.removeHeader(ProviderExchange.IDEMPOTENCY_KEY_HEADER);
             message.setBody(null);
             String query = exchange.getProperty(QUERY, String.class);
@@ -132,8 +148,30 @@ public final class PayjpRequests {
                 message.setHeader(Exchange.HTTP_QUERY, query);
             }
         } else {
-            message.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
+            byte[] multipart = exchange.getProperty(MULTIPART, byte[].class);
+            if (multipart != null) {
+                message.setBody(multipart);
+                message.setHeader(Exchange.CONTENT_TYPE, exchange.getProperty(MULTIPART_TYPE, String.class));
+            } else {
+                message.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
+            }
+            String key = exchange.getProperty(IDEMPOTENCY_KEY, String.class);
+            if (key != null && message.getHeader(ProviderExchange.IDEMPOTENCY_KEY_HEADER) == null) {
+                message.setHeader(ProviderExchange.IDEMPOTENCY_KEY_HEADER, key);
+            }
         }
+    }
+
+    /**
+     * A GET of the Platform API: the path below the v1 root ({@code /platform/...}) and the query in the exchange
+     * properties {@link #PLATFORM_PATH} and {@link #QUERY} (set by the caller of {@code direct:kessai-payjp-platform-get}).
+     */
+    public void platformGet(Exchange exchange) {
+        String path = exchange.getProperty(PLATFORM_PATH, String.class);
+        if (path == null || !path.startsWith("/platform/")) {
+            throw new IllegalArgumentException("a Platform API path starts with /platform/");
+        }
+        get(exchange, path, exchange.getProperty(QUERY, String.class));
     }
 
     private static Map<String, String> amount(Exchange exchange) {
@@ -157,7 +195,8 @@ public final class PayjpRequests {
         return body.toString();
     }
 
-    private static void post(Exchange exchange, String path, Map<String, String> fields) {
+    static void post(Exchange exchange, String path, Map<String, String> fields) {
+        exchange.removeProperty(MULTIPART);
         String body = form(fields);
         exchange.setProperty(METHOD, "POST");
         exchange.removeProperty(QUERY);
@@ -167,7 +206,13 @@ public final class PayjpRequests {
         exchange.getMessage().setBody(body);
     }
 
-    private static void get(Exchange exchange, String path, String query) {
+    /** {@code DELETE}: no body, no Idempotency-Key. */
+    static void delete(Exchange exchange, String path) {
+        get(exchange, path, null);
+        exchange.setProperty(METHOD, "DELETE");
+    }
+
+    static void get(Exchange exchange, String path, String query) {
         exchange.setProperty(METHOD, "GET");
         if (query == null) {
             exchange.removeProperty(QUERY);

@@ -18,9 +18,24 @@ import java.util.function.Function;
  * @param expiryDays         {@code expiry_days} of a manual capture (1..60)
  * @param inquiryLookbackHours how far back {@code GET /v1/charges} is searched for a charge that has no id yet
  * @param inFlight           concurrent calls per endpoint group
+ * @param platformAuthorization the {@code Authorization} header value of the Platform API (the platform key), or
+ *                              null when no platform key is set (then there is no transfer polling and no Platform call)
+ * @param transfers          the transfer polling's settings
  */
 public record PayjpSettings(String baseUrl, String authorization, String webhookToken, int expiryDays,
-                            int inquiryLookbackHours, int inFlight) {
+                            int inquiryLookbackHours, int inFlight, String platformAuthorization, Transfers transfers) {
+
+    /**
+     * The transfer polling ({@code kessai.providers.payjp.transfers.*}).
+     *
+     * @param enabled        whether the schedule runs (only with a platform key)
+     * @param overlapSeconds how far before its cursor each run starts reading ({@code since})
+     * @param lookbackDays   how far back the first run reads, and the longest a transfer not yet paid is watched
+     * @param pageSize       {@code limit} of each page (1..100)
+     */
+    public record Transfers(boolean enabled, long overlapSeconds, int lookbackDays, int pageSize) {
+    }
+
     static final String P = "kessai.providers.payjp.";
     static final String SANDBOX = "kessai.sandbox.payjp.";
 
@@ -32,6 +47,12 @@ public record PayjpSettings(String baseUrl, String authorization, String webhook
             Setting.of(P + "expiry-days", "7", "expiry_days of a manual capture's authorization (1..60; scheduled captures derive theirs from capture.at)"),
             Setting.of(P + "inquiry.lookback-hours", "72", "how far back GET /v1/charges is searched (metadata[kessai_payment_id]) for a charge whose answer was lost"),
             Setting.of(P + "in-flight", "10", "concurrent calls per endpoint group"),
+            Setting.of(P + "platform-key", null, "PAY.JP Platform API key (sk_live_pf_...), Basic auth user with an empty password, for transfer polling and the Platform merchant endpoints (the sandbox's when enabled)").asSecret(),
+            Setting.of(P + "transfers.enabled", "true", "poll /v1/platform/transfers and publish transfer.<status> events (needs the platform key)"),
+            Setting.of(P + "transfers.interval-ms", "30000", "pause between two transfer polling runs (one run at a time across the Kessai nodes of one database)"),
+            Setting.of(P + "transfers.overlap-seconds", "3600", "how far before its cursor each polling run starts reading (since), for transfers that appear late"),
+            Setting.of(P + "transfers.lookback-days", "60", "how far back the first polling run reads, and the longest a transfer not yet paid is re-read"),
+            Setting.of(P + "transfers.page-size", "100", "limit of each page of the transfer lists (1..100)"),
             Setting.of(P + "connect-timeout-ms", "5000", "connect timeout (a failed connect is retried)"),
             Setting.of(P + "response-timeout-ms", "30000", "answer timeout (not retried: the payment stays pending and is reconciled)"),
             Setting.of(P + "retry.max-redeliveries", "3", "retries, with the same Idempotency-Key, of 429, 5xx and connections that failed before sending"),
@@ -66,8 +87,20 @@ public record PayjpSettings(String baseUrl, String authorization, String webhook
         if (lookback < 1 || inFlight < 1) {
             throw new IllegalArgumentException(P + "inquiry.lookback-hours and " + P + "in-flight must be at least 1");
         }
+        String platformKey = p.apply("platform-key");
+        String platformBasic = platformKey == null ? null : "Basic " + Base64.getEncoder().encodeToString(
+                (platformKey + ":").getBytes(StandardCharsets.UTF_8));
+        int overlap = integer(p, "transfers.overlap-seconds", "3600");
+        int lookbackDays = integer(p, "transfers.lookback-days", "60");
+        int pageSize = integer(p, "transfers.page-size", "100");
+        if (overlap < 0 || lookbackDays < 1 || pageSize < 1 || pageSize > 100) {
+            throw new IllegalArgumentException(P + "transfers.overlap-seconds must be at least 0, " + P
+                    + "transfers.lookback-days at least 1 and " + P + "transfers.page-size 1 to 100");
+        }
+        boolean enabled = !"false".equalsIgnoreCase(p.apply("transfers.enabled")) && platformKey != null;
         return new PayjpSettings(url.endsWith("/") ? url.substring(0, url.length() - 1) : url, basic,
-                p.apply("webhook-token"), expiryDays, lookback, inFlight);
+                p.apply("webhook-token"), expiryDays, lookback, inFlight, platformBasic,
+                new Transfers(enabled, overlap, lookbackDays, pageSize));
     }
 
     private static int integer(Function<String, String> p, String key, String dflt) {
@@ -79,13 +112,14 @@ public record PayjpSettings(String baseUrl, String authorization, String webhook
         }
     }
 
-    /** The endpoint group of a path: every charge call counts against one group. */
+    /** The endpoint group of a path: the charge calls count against one group, the Platform API's against another. */
     static String group(String path) {
-        return "payjp/charges";
+        return path != null && path.startsWith("/platform/") ? "payjp/platform" : "payjp/charges";
     }
 
     @Override
     public String toString() {
-        return "PayjpSettings[baseUrl=" + baseUrl + ", expiryDays=" + expiryDays + ", inFlight=" + inFlight + "]";
+        return "PayjpSettings[baseUrl=" + baseUrl + ", expiryDays=" + expiryDays + ", inFlight=" + inFlight
+                + ", platformKey=" + (platformAuthorization == null ? "unset" : "***") + ", transfers=" + transfers + "]";
     }
 }
