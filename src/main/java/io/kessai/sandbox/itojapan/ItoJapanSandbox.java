@@ -2,6 +2,7 @@ package io.kessai.sandbox.itojapan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.DecimalNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.kessai.sandbox.LoopbackHttpServer;
@@ -144,8 +145,8 @@ public final class ItoJapanSandbox implements AutoCloseable {
         RESERIALIZED
     }
 
-    /** One attempt to deliver a webhook: the payment, which kind, the attempt number, the HTTP status (0: none). */
-    public record WebhookAttempt(String paymentId, Webhook kind, int attempt, int status) {}
+    /** One attempt to deliver a webhook: the payment, which kind, the attempt number, the HTTP status (0: none), the answer (null: none). */
+    public record WebhookAttempt(String paymentId, Webhook kind, int attempt, int status, String answer) {}
 
     private final Settings settings;
     private final ItoJapanPayments payments;
@@ -478,8 +479,11 @@ public final class ItoJapanSandbox implements AutoCloseable {
 
     private void notify(ItoJapanPayments.Payment p, Webhook kind) {
         ObjectNode body = json.createObjectNode().put("code", 200).put("status", "ok").put("payment_id", p.paymentId())
-                .put("transaction", p.transaction()).put("amount", p.amount()).put("charge", p.charge())
-                .put("currency", p.currency()).put("custom", p.custom())
+                .put("transaction", p.transaction());
+        // as written, with their decimals (100.00, 5.00), as the document shows them
+        body.set("amount", DecimalNode.valueOf(p.amount().setScale(decimals(p.currency()), RoundingMode.UNNECESSARY)));
+        body.set("charge", DecimalNode.valueOf(p.charge()));
+        body.put("currency", p.currency()).put("custom", p.custom())
                 .put("date", DATE.format(clock.instant().atZone(ZoneId.of("Asia/Tokyo"))));
         String compact;
         try {
@@ -503,7 +507,7 @@ public final class ItoJapanSandbox implements AutoCloseable {
                 Map.of("X-Timestamp", String.valueOf(timestamp), "X-Signature", signature),
                 settings.webhookRetryInterval(), retries, "payment " + p.paymentId(),
                 attempt -> attempt.status() >= 200 && attempt.status() < 300,
-                attempt -> new WebhookAttempt(p.paymentId(), kind, attempt.number(), attempt.status()));
+                attempt -> new WebhookAttempt(p.paymentId(), kind, attempt.number(), attempt.status(), attempt.answer()));
     }
 
     /** Lowercase hex HMAC-SHA256 of timestamp + "." + body. */
