@@ -212,6 +212,16 @@ public final class ItoJapanSandbox implements AutoCloseable {
         notify(p, kind);
     }
 
+    /**
+     * Pays an open payment as the checkout page would, but sends no webhook: the customer paid and the notification
+     * was lost (only check-validity can tell).
+     */
+    public void payWithoutWebhook(String paymentId) {
+        ItoJapanPayments.Payment p = payments.find(paymentId)
+                .orElseThrow(() -> new IllegalArgumentException("no payment " + paymentId));
+        payments.pay(paymentId, newId(11), fee(p.amount(), p.currency()));
+    }
+
     @Override
     public synchronized void close() {
         webhooks.close();
