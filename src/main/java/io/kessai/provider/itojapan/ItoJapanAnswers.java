@@ -76,8 +76,14 @@ public final class ItoJapanAnswers {
                     + (message == null ? "" : ": " + message), List.of(), code, null);
         }
         if (status == 422 || status == 400) {
-            throw new KessaiException(ErrorCode.INVALID_REQUEST, "ito-japan refused the request"
-                    + (message == null ? "" : ": " + message), fieldErrors(answer), code, null);
+            // The payment's error keeps only the message: it names the order's fields the provider refused.
+            List<FieldError> fields = fieldErrors(answer);
+            StringBuilder detail = new StringBuilder("ito-japan refused the request");
+            detail.append(message == null ? "" : ": " + message);
+            for (FieldError f : fields) {
+                detail.append(" ").append(f.field()).append(": ").append(f.message());
+            }
+            throw new KessaiException(ErrorCode.INVALID_REQUEST, detail.toString(), fields, code, null);
         }
         throw new KessaiException(ErrorCode.PROVIDER_ERROR, "ito-japan answered HTTP " + status
                 + (message == null ? "" : ": " + message), List.of(), code, null);
