@@ -291,7 +291,7 @@ class InvalidPaymentOrderTest {
 
     @Test
     void providerThatIsNotInstalledIsUnsupported() {
-        ObjectNode order = order().put("provider", "ito-japan");
+        ObjectNode order = order().put("provider", "acme-pay");
         order.putObject("method").put("type", "hosted_checkout");
         assertProblem(pay(order), 422, "unsupported", "provider", "unsupported");
     }

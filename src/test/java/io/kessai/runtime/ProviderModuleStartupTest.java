@@ -157,7 +157,7 @@ class ProviderModuleStartupTest {
     @Test
     void secretSettingsOfEveryModuleOnTheClasspathAreMaskedByCamelMain() {
         assertThat(ProviderModules.discover()).extracting(ProviderModule::id)
-                .containsExactly("gmo-pg", "japan-payment", "payjp", "paymentoptions");
+                .containsExactly("gmo-pg", "japan-payment", "payjp", "paymentoptions", "ito-japan");
         assertThat(Kessai.sensitiveKeywords().split(","))
                 .contains("shop-pass", "shoppass", "private-key", "privatekey", "secret-key", "webhook-token",
                         "api-key", "merchant-id", "webhook-secret")

@@ -1,0 +1,78 @@
+package io.kessai.provider.itojapan;
+
+import io.kessai.provider.Capabilities;
+import io.kessai.provider.ProviderContext;
+import io.kessai.provider.ProviderModule;
+import io.kessai.provider.Setting;
+import io.kessai.sandbox.itojapan.ItoJapanSandbox;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * ITO-Japan hosted payments as a Kessai provider module: HMAC-signed {@code /payment/process}, the customer sent to
+ * ITO-Japan's checkout page and back, signed webhooks confirmed by {@code /payment/check-validity}. Its routes are
+ * {@code routes/providers/ito-japan.camel.yaml}.
+ */
+public final class ItoJapanModule implements ProviderModule {
+    private static final String P = ItoJapanSettings.P;
+    private static final String SANDBOX = ItoJapanSettings.SANDBOX;
+
+    @Override
+    public String id() {
+        return ItoJapanProvider.ID;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return ItoJapanProvider.CAPABILITIES;
+    }
+
+    @Override
+    public List<Setting> settings() {
+        return ItoJapanSettings.SETTINGS;
+    }
+
+    @Override
+    public Installed install(ProviderContext context) {
+        ItoJapanSettings settings = ItoJapanSettings.from(context::find, context.publicBaseUrl());
+        context.bind("itoJapanRequests", new ItoJapanRequests(settings, context.json(), context.clock()));
+        context.bind("itoJapanAnswers", new ItoJapanAnswers(context.json()));
+        context.bind("itoJapanCallback", new ItoJapanCallback(context.payments()));
+        int inFlight = context.integer(P + "in-flight");
+        return new Installed(new ItoJapanProvider(),
+                new ItoJapanWebhookVerifier(settings, context.json(), context.clock()), path -> inFlight);
+    }
+
+    /**
+     * The sandbox takes the access and secret keys Kessai is configured with; what is not configured is made for
+     * this run (never written anywhere).
+     */
+    @Override
+    public Optional<String> startSandbox(ProviderContext context) {
+        String accessKey = orMake(context, P + "access-key");
+        String secretKey = orMake(context, P + "secret-key");
+        ItoJapanSandbox.Settings settings = ItoJapanSandbox.Settings.defaults(accessKey, secretKey)
+                .withPort(context.integer(SANDBOX + "port"))
+                .withWebhookRetryInterval(Duration.ofMillis(context.integer(SANDBOX + "webhook-retry-interval-ms")));
+        ItoJapanSandbox sandbox = new ItoJapanSandbox(settings).start();
+        context.closeWithContext(sandbox);
+        context.bind("itoJapanSandbox", sandbox);
+        context.override(P + "base-url", sandbox.baseUrl());
+        return Optional.of(sandbox.baseUrl());
+    }
+
+    private static String orMake(ProviderContext context, String key) {
+        String value = context.find(key);
+        if (value == null) {
+            byte[] random = new byte[16];
+            new SecureRandom().nextBytes(random);
+            value = HexFormat.of().formatHex(random);
+            context.override(key, value);
+        }
+        return value;
+    }
+}
