@@ -144,7 +144,7 @@ public final class PaymentService {
             exchange.setProperty(Flow.OPERATION, charge);
         } else if (existing.status() == PaymentStatus.PENDING) {
             // Its charge was sent before and its outcome is not known here: ask the provider, never send again.
-            reconcile(exchange, existing);
+            reconcile(exchange);
         } else {
             exchange.setProperty(Flow.CALL_UPSTREAM, false);
         }
@@ -157,18 +157,14 @@ public final class PaymentService {
      */
     private PaymentProvider providerFor(PaymentOrder order, List<FieldError> errors) {
         if (errors.isEmpty()) {
-            PaymentProvider provider = providers.choose(order);
-            checkCapabilities(order, provider);
-            return provider;
+            return providers.choose(order);
         }
         if (order.method() == null || order.method().type() == null || order.currency() == null
                 || errors.stream().map(FieldError::field).anyMatch(UNDETERMINED_PROVIDER::contains)) {
             return null;
         }
         try {
-            PaymentProvider provider = providers.choose(order);
-            checkCapabilities(order, provider);
-            return provider;
+            return providers.choose(order);
         } catch (KessaiException unsupported) {
             return null;  // the 400 first; the 422 once the order keeps the contract
         }
@@ -205,23 +201,10 @@ public final class PaymentService {
     }
 
     /** The flow asks the provider (inquiry) about the payment's open operation instead of sending anything. */
-    private void reconcile(Exchange exchange, PaymentRecord payment) {
+    private void reconcile(Exchange exchange) {
         exchange.setProperty(Flow.CALL_UPSTREAM, true);
         exchange.setProperty(Flow.RECONCILE, true);
         exchange.removeProperty(Flow.OPERATION);
-    }
-
-    private void checkCapabilities(PaymentOrder order, PaymentProvider provider) {
-        if (!provider.methodTypes().contains(order.method().type())) {
-            throw KessaiException.unsupported("method.type", provider.id() + " does not offer method type " + order.method().type());
-        }
-        if (!provider.currencies().contains(order.currency())) {
-            throw KessaiException.unsupported("currency", provider.id() + " accepts only " + String.join(", ", provider.currencies()));
-        }
-        if (order.capture().authorizeOnly() && !provider.authorizes(order.method().type())) {
-            throw KessaiException.unsupported("capture.mode", provider.id() + " cannot authorize " + order.method().type()
-                    + " payments now and capture them later");
-        }
     }
 
     private record Created(PaymentRecord payment, PaymentStore.Operation charge) {
@@ -396,7 +379,7 @@ public final class PaymentService {
         }
         if (!store.openOperations(current.paymentId()).isEmpty()) {
             // An earlier operation's outcome is not known: ask the provider first, never start another.
-            reconcile(exchange, current);
+            reconcile(exchange);
             return;
         }
         if (replay) {
