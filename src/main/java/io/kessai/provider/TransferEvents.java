@@ -42,6 +42,9 @@ public interface TransferEvents {
     /** The stored status of a transfer, if it was ever recorded. */
     Optional<String> status(String transferId);
 
+    /** The transfer a recorded transfer belongs to (its parentId), if it was recorded with one. */
+    Optional<String> parent(String transferId);
+
     /** The module's named cursor, if one was saved. */
     Optional<String> cursor(String name);
 

@@ -46,6 +46,16 @@ public interface WebhookVerifier {
     }
 
     /**
+     * For a stored notification about something that is not a payment (a transfer): the endpoint
+     * ({@code direct:...}) that confirms it with the provider and acts on what the provider answers, given the stored
+     * body; it fails to have the notification tried again later. Null (the default): such a notification is
+     * stored and ignored.
+     */
+    default String otherNoticeEndpoint(String body) {
+        return null;
+    }
+
+    /**
      * @param dedupeKey       the provider's identity of the notification
      * @param paymentRefId    the provider's id of the payment (providerRef.id)
      * @param acknowledgement the body the provider expects as the answer (null: a small JSON receipt)

@@ -43,6 +43,11 @@ public final class TransferStore {
             }
 
             @Override
+            public Optional<String> parent(String transferId) {
+                return TransferStore.this.parent(provider, transferId);
+            }
+
+            @Override
             public Optional<String> cursor(String name) {
                 return TransferStore.this.cursor(provider, name);
             }
@@ -124,6 +129,19 @@ public final class TransferStore {
                 ps.setString(2, transferId);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    Optional<String> parent(String provider, String transferId) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT parent_id FROM provider_transfers"
+                    + " WHERE provider = ? AND transfer_id = ?")) {
+                ps.setString(1, provider);
+                ps.setString(2, transferId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
                 }
             }
         });

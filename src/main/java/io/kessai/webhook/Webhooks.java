@@ -33,6 +33,8 @@ import java.util.Map;
 public final class Webhooks {
     private static final Logger LOG = LoggerFactory.getLogger(Webhooks.class);
     private static final String STORED = "kessaiStoredWebhook";
+    /** The endpoint that confirms a stored notification about something other than a payment. */
+    public static final String OTHER_NOTICE = "kessaiOtherNotice";
 
     private final Map<String, WebhookVerifier> verifiers;
     private final InboxStore inbox;
@@ -152,6 +154,14 @@ public final class Webhooks {
                 : payments.findByProviderRef(webhook.provider(), webhook.providerRefId()).orElse(null);
         exchange.setProperty(Flow.CALL_UPSTREAM, payment != null);
         if (payment == null) {
+            WebhookVerifier verifier = verifiers.get(webhook.provider());
+            String other = webhook.providerRefId() != null || verifier == null ? null
+                    : verifier.otherNoticeEndpoint(webhook.body());
+            if (other != null) {
+                exchange.setProperty(OTHER_NOTICE, other);
+                exchange.getMessage().setBody(webhook.body());
+                return;
+            }
             inbox.processed(webhook.id(), "ignored: no payment with this provider id");
             return;
         }
@@ -178,6 +188,13 @@ public final class Webhooks {
             return;
         }
         inbox.processed(webhook.id(), (unconfirmedClaim ? "never confirmed: " : "confirmed: ") + after.status().wire());
+    }
+
+    /** A notification about something other than a payment was confirmed and acted on by its endpoint. */
+    public void otherConfirmed(Exchange exchange) {
+        InboxStore.StoredWebhook webhook = exchange.getProperty(STORED, InboxStore.StoredWebhook.class);
+        String outcome = exchange.getMessage().getBody(String.class);
+        inbox.processed(webhook.id(), "confirmed: " + (outcome == null ? "done" : outcome));
     }
 
     public void failed(Exchange exchange) {

@@ -117,6 +117,40 @@ public final class PayjpTransferPolling implements CamelContextAware {
         return run;
     }
 
+    /**
+     * A stored {@code transfer.*} event (route {@code payjp-transfer-notice}): the body only names the transfer; it
+     * is fetched from PAY.JP ({@code GET /platform/transfers/{id}}, or {@code .../{pf_tr_}/transfers/{tr_}} for a
+     * merchant transfer whose platform transfer the polling recorded) and handed to {@link TransferEvents#record}, as
+     * the polling does: a status is published once, whichever of the two sees it first. A merchant transfer the
+     * polling never saw fails here (the event is tried again later; the polling records it meanwhile).
+     *
+     * @return what was done, for the inbox's record
+     */
+    public String notice(String body) {
+        JsonNode event = ProviderJson.parseOrNull(json, body);
+        String id = event == null ? null : ProviderJson.text(event.path("data"), "id");
+        if (id == null || !id.matches("(pf_tr|tr)_[A-Za-z0-9]{1,64}")) {
+            return "ignored: the event names no transfer";
+        }
+        boolean platformTransfer = id.startsWith("pf_tr_");
+        String parent = platformTransfer ? null : transfers.parent(id).orElseThrow(() -> new IllegalStateException(
+                "merchant transfer " + id + " is not known yet; the transfer polling reads it with its platform transfer"));
+        String path = platformTransfer ? "/platform/transfers/" + id : "/platform/transfers/" + parent + "/transfers/" + id;
+        JsonNode fetched = fetch(path);
+        String object = platformTransfer ? "platform_transfer" : "transfer";
+        if (!object.equals(ProviderJson.text(fetched, "object")) || !id.equals(ProviderJson.text(fetched, "id"))) {
+            throw new IllegalStateException("PAY.JP answered GET " + path + " with something else than the "
+                    + object + " the event names");
+        }
+        requireId(fetched, platformTransfer ? "pf_tr_" : "tr_");
+        ObjectNode own = ((ObjectNode) fetched).deepCopy();
+        own.remove("transfers");   // each merchant transfer is published on its own
+        own.remove("charges");
+        boolean published = transfers.record(transfer(own, parent, platformTransfer ? "fee_amount" : "amount"));
+        String status = ProviderJson.text(fetched, "status");
+        return (published ? "published transfer." : "already published transfer.") + status;
+    }
+
     /** The run failed (PAY.JP unreachable, Kessai stopping): the cursor stays, the next run reads the window again. */
     public void failed(Exchange exchange) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
@@ -148,19 +182,34 @@ public final class PayjpTransferPolling implements CamelContextAware {
         if (!camelContext.getStatus().isStarted()) {
             throw new IllegalStateException("Kessai is stopping: the transfer polling run ends here");
         }
-        Exchange answer = producer().send("direct:kessai-payjp-platform-get", e -> {
-            e.setProperty(PayjpRequests.PLATFORM_PATH, path);
-            e.setProperty(PayjpRequests.QUERY, query);
-        });
-        if (answer.getException() != null) {
-            throw new IllegalStateException("GET " + path + ": " + answer.getException().getMessage(), answer.getException());
-        }
-        JsonNode list = ProviderJson.parseOrNull(json, answer.getMessage().getBody(String.class));
+        JsonNode list = get(path, query);
         if (list == null || !"list".equals(ProviderJson.text(list, "object")) || list.get("data") == null
                 || !list.get("data").isArray() || list.get("has_more") == null || !list.get("has_more").isBoolean()) {
             throw UpstreamFailures.unreadable("PAY.JP", "a transfer list without data or has_more");
         }
         return list;
+    }
+
+    /** One transfer through the upstream-call template. */
+    private JsonNode fetch(String path) {
+        JsonNode transfer = get(path, null);
+        if (transfer == null || !transfer.isObject()) {
+            throw UpstreamFailures.unreadable("PAY.JP", "a transfer that is not a JSON object");
+        }
+        return transfer;
+    }
+
+    private JsonNode get(String path, String query) {
+        Exchange answer = producer().send("direct:kessai-payjp-platform-get", e -> {
+            e.setProperty(PayjpRequests.PLATFORM_PATH, path);
+            if (query != null) {
+                e.setProperty(PayjpRequests.QUERY, query);
+            }
+        });
+        if (answer.getException() != null) {
+            throw new IllegalStateException("GET " + path + ": " + answer.getException().getMessage(), answer.getException());
+        }
+        return ProviderJson.parseOrNull(json, answer.getMessage().getBody(String.class));
     }
 
     private ProducerTemplate producer() {

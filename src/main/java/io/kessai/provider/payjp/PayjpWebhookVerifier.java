@@ -15,8 +15,9 @@ import java.util.Map;
  * PAY.JP's webhooks: the event JSON ({@code {"id":"evnt_…","type":"charge.succeeded",…,"data":{…}}}) with the
  * header {@code X-Payjp-Webhook-Token} holding the static token of the webhook settings. The token is compared in
  * constant time (missing or wrong: 401); the event's id is the de-duplication key; a charge event names the charge
- * (the payment's providerRef.id), which Kessai then fetches before any state change. Other events are stored and
- * acknowledged, and change nothing.
+ * (the payment's providerRef.id), which Kessai then fetches before any state change. A transfer event names a
+ * transfer, which Kessai fetches and publishes as the transfer polling does ({@link PayjpTransferPolling#notice}).
+ * Other events are stored and acknowledged, and change nothing.
  */
 public final class PayjpWebhookVerifier implements WebhookVerifier {
     static final String TOKEN_HEADER = "X-Payjp-Webhook-Token";
@@ -54,6 +55,17 @@ public final class PayjpWebhookVerifier implements WebhookVerifier {
         String chargeId = type.startsWith("charge.") && "charge".equals(ProviderJson.text(data, "object"))
                 ? ProviderJson.text(data, "id") : null;
         return new Verified(id, chargeId);
+    }
+
+    /**
+     * A transfer event ({@code transfer.*} about a {@code pf_tr_} or {@code tr_}): the transfer is fetched from PAY.JP
+     * and published like the polling does ({@code direct:kessai-payjp-transfer-notice}); the event's body only names it.
+     */
+    @Override
+    public String otherNoticeEndpoint(String body) {
+        JsonNode event = ProviderJson.parseOrNull(json, body);
+        String type = event == null ? null : ProviderJson.text(event, "type");
+        return type != null && type.startsWith("transfer.") ? "direct:kessai-payjp-transfer-notice" : null;
     }
 
     private static String header(Map<String, Object> headers) {

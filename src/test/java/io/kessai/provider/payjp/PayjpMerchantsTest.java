@@ -236,6 +236,47 @@ class PayjpMerchantsTest {
         });
     }
 
+    JsonNode kamelet(String name, Object args) throws Exception {
+        return JSON.readTree(template.requestBody("kamelet:kessai-payjp-merchant-" + name + "-action", args, String.class));
+    }
+
+    @Test
+    void theKameletActionsRotateKeysApplyAndDeleteAMerchant() throws Exception {
+        JsonNode created = kamelet("create", "{\"display_name\":\"カメレット申請商店\"}");
+        String id = created.path("id").asText();
+
+        JsonNode rotated = kamelet("rotate-keys", Map.of("id", id, "keytype", "secret", "accessmode", "testmode",
+                "timing", "now"));
+        assertThat(rotated.path("keys").path("test_secret_key").asText()).startsWith("sk_test_")
+                .isNotEqualTo(created.path("keys").path("test_secret_key").asText());
+
+        Map<String, Object> app = basicSample(id);
+        app.put("dryrun", false);
+        JsonNode applied = kamelet("apply-basic", app);
+        assertThat(applied.path("merchant").path("details_submitted").asBoolean()).isTrue();
+
+        Map<String, Object> additional = new java.util.LinkedHashMap<>(Map.of("id", id,
+                "product_type", List.of("goods"), "charge_type", List.of("charge"), "sole_prop", false,
+                "site_published", true, "business_sales_lastyear", 1000000, "business_detail", "雑貨の販売",
+                "has_shop", false, "privacy_policy_url", "https://example.com/privacy", "ssl_enabled", true));
+        additional.put("has_other_fee", false);
+        additional.put("contact_person_lastname", "山田");
+        additional.put("contact_person_firstname", "花子");
+        additional.put("contact_phone", "03-6416-5450");
+        JsonNode more = kamelet("apply-additional", additional);
+        assertThat(more.path("merchant").path("application").path("product_type").get(0).asText()).isEqualTo("goods");
+
+        Throwable refused = catchThrowable(() -> kamelet("rotate-keys", Map.of("id", id, "keytype", "private",
+                "accessmode", "testmode", "timing", "now")));
+        assertThat(refused.getCause()).isInstanceOfSatisfying(KessaiException.class,
+                e -> assertThat(fields(e)).containsExactly("keytype"));
+
+        JsonNode deleted = kamelet("delete", Map.of("id", id));
+        assertThat(deleted.path("deleted").asBoolean()).isTrue();
+        assertThat(deleted.path("id").asText()).isEqualTo(id);
+        assertThat(refusal("retrieve", Map.of("id", id)).code()).isEqualTo(ErrorCode.NOT_FOUND);
+    }
+
     @Test
     void theKameletActionsCreateRetrieveAndListMerchants() throws Exception {
         JsonNode created = JSON.readTree(template.requestBody("kamelet:kessai-payjp-merchant-create-action",

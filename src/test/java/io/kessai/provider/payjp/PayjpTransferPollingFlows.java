@@ -54,7 +54,14 @@ abstract class PayjpTransferPollingFlows {
     }
 
     KessaiInstance startKessai() {
+        return startKessai(true);
+    }
+
+    KessaiInstance startKessai(boolean polling) {
         Map<String, String> s = new HashMap<>();
+        if (!polling) {
+            s.put("kessai.providers.payjp.transfers.enabled", "false");
+        }
         s.put("kessai.sandbox.enabled", "false");
         s.put("kessai.providers.enabled", "payjp");
         s.put("kessai.providers.payjp.base-url", payjp.apiBase());
@@ -113,6 +120,59 @@ abstract class PayjpTransferPollingFlows {
         assertThat(paid.path("data").path("object").asText()).isEqualTo("transfer");
         assertThat(paid.path("data").path("status").asText()).isEqualTo("paid");
         assertThat(paid.path("eventId").asText()).startsWith("evt_");
+    }
+
+    /** POSTs the sandbox's stored event to Kessai's /webhooks/payjp with the webhook token, as PAY.JP sends it. */
+    void sendWebhook(PayjpSandbox.Event event) {
+        KessaiInstance.Answer answer = kessai.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(kessai.baseUrl() + "/webhooks/payjp"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .header("X-Payjp-Webhook-Token", "whook_transfers")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(event.json())).build());
+        assertThat(answer.status()).isEqualTo(200);
+    }
+
+    PayjpSandbox.Event latestEvent(String type, String objectId) {
+        return payjp.events().stream().filter(e -> e.type().equals(type) && e.objectId().equals(objectId))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void aTransferWebhookPublishesTheFetchedStatusOnceAndALaterPollPublishesItNoMore() {
+        kessai = startKessai(false);
+        String pf = payjp.createTransfer(Instant.now().minusSeconds(60), 1);
+        payjp.changeTransferStatus(pf, "paid");
+        sendWebhook(latestEvent("transfer.succeeded", pf));
+        await().atMost(WAIT).until(() -> transferEvents().containsKey(pf));
+        sendWebhook(latestEvent("transfer.succeeded", pf));   // PAY.JP's retry of the same event: a duplicate
+        JsonNode paid = sink.received().stream().filter(e -> e.path("data").path("id").asText().equals(pf))
+                .findFirst().orElseThrow();
+        assertThat(paid.path("type").asText()).isEqualTo("transfer.paid");
+        assertThat(paid.path("provider").asText()).isEqualTo("payjp");
+        assertThat(paid.path("data").path("status").asText()).isEqualTo("paid");
+        assertThat(paid.path("data").has("transfers")).as("merchant transfers are published on their own").isFalse();
+        assertThat(payjp.requests()).as("the transfer was fetched from PAY.JP")
+                .anyMatch(r -> r.path().endsWith("/platform/transfers/" + pf));
+
+        // the polling now reads the same transfer, paid: nothing more for it
+        kessai.close();
+        kessai = startKessai(true);
+        String tr = payjp.merchantTransferIds(pf).get(0);
+        await().atMost(WAIT).until(() -> transferEvents().containsKey(tr));
+        awaitTwoMoreRuns();
+        assertThat(transferEvents().get(pf)).containsExactly("transfer.paid");
+
+        // a merchant transfer the polling recorded: its webhook publishes its new status, and the polling no more
+        kessai.close();
+        kessai = startKessai(false);
+        payjp.changeTransferStatus(tr, "paid");
+        sendWebhook(latestEvent("transfer.succeeded", tr));
+        await().atMost(WAIT).until(() -> transferEvents().get(tr).contains("transfer.paid"));
+        kessai.close();
+        kessai = startKessai(true);
+        awaitTwoMoreRuns();
+        assertThat(transferEvents().get(tr)).containsExactly("transfer.pending", "transfer.paid");
+        assertThat(transferEvents().get(pf)).containsExactly("transfer.paid");
     }
 
     @Test
