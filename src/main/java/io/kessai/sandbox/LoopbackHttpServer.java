@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -74,6 +75,19 @@ public final class LoopbackHttpServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         pool.shutdownNow();
+    }
+
+    /**
+     * Reads a request's body, at most {@code limit} bytes, and closes it.
+     *
+     * @return the body, or {@code null} when it is longer than {@code limit}
+     * @throws IOException the body cannot be read
+     */
+    public static byte[] readBody(HttpExchange exchange, int limit) throws IOException {
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] body = in.readNBytes(limit + 1);
+            return body.length > limit ? null : body;
+        }
     }
 
     /**

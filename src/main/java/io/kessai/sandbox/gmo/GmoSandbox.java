@@ -1002,16 +1002,17 @@ public final class GmoSandbox extends LoopbackSandbox<GmoSandbox, GmoSandbox.Set
         if (read != null && read.getKey() == exchange) {
             return read.getValue();
         }
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(MAX_BODY + 1);
-            if (body.length > MAX_BODY) {
-                throw GmoProblem.invalidRequest("The request body is too large.");
-            }
-            READ_BODY.set(Map.entry(exchange, body));
-            return body;
+        byte[] body;
+        try {
+            body = LoopbackHttpServer.readBody(exchange, MAX_BODY);
         } catch (IOException e) {
             throw GmoProblem.invalidRequest("The request body could not be read.");
         }
+        if (body == null) {
+            throw GmoProblem.invalidRequest("The request body is too large.");
+        }
+        READ_BODY.set(Map.entry(exchange, body));
+        return body;
     }
 
     private static Reply json(int status, JsonNode body, Map<String, String> headers) {

@@ -12,7 +12,6 @@ import io.kessai.sandbox.NotificationSender;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -511,10 +510,7 @@ public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJ
     }
 
     private static byte[] body(HttpExchange exchange) throws IOException {
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] raw = in.readNBytes(MAX_BODY + 1);
-            return raw.length > MAX_BODY ? null : raw;
-        }
+        return LoopbackHttpServer.readBody(exchange, MAX_BODY);
     }
 
     private static Map<String, String> form(String encoded) {

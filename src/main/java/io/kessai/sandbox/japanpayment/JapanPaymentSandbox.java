@@ -12,7 +12,6 @@ import io.kessai.sandbox.LoopbackHttpServer;
 import io.kessai.sandbox.LoopbackSandbox;
 import io.kessai.sandbox.NotificationSender;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -705,12 +704,12 @@ public final class JapanPaymentSandbox extends LoopbackSandbox<JapanPaymentSandb
 
     private ObjectNode readJson(HttpExchange exchange) {
         byte[] raw;
-        try (InputStream in = exchange.getRequestBody()) {
-            raw = in.readNBytes(MAX_BODY + 1);
+        try {
+            raw = LoopbackHttpServer.readBody(exchange, MAX_BODY);
         } catch (IOException e) {
             throw Refusal.invalid("body");
         }
-        if (raw.length > MAX_BODY) {
+        if (raw == null) {
             throw Refusal.invalid("body");
         }
         try {

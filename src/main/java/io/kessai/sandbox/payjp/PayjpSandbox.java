@@ -11,7 +11,6 @@ import io.kessai.sandbox.payjp.PayjpState.IdempotencyRow;
 import io.kessai.sandbox.payjp.PayjpState.Kind;
 import io.kessai.sandbox.payjp.PayjpState.Row;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -839,15 +838,16 @@ public final class PayjpSandbox extends LoopbackSandbox<PayjpSandbox, PayjpSandb
     }
 
     private static byte[] readBody(HttpExchange exchange) {
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(MAX_BODY + 1);
-            if (body.length > MAX_BODY) {
-                throw PayjpError.client(null, "The request body is too large.", null);
-            }
-            return body;
+        byte[] body;
+        try {
+            body = LoopbackHttpServer.readBody(exchange, MAX_BODY);
         } catch (IOException e) {
             throw PayjpError.client(null, "The request body could not be read.", null);
         }
+        if (body == null) {
+            throw PayjpError.client(null, "The request body is too large.", null);
+        }
+        return body;
     }
 
     private static Reply error(PayjpError e) {

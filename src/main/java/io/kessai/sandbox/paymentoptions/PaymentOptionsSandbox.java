@@ -10,7 +10,6 @@ import io.kessai.sandbox.LoopbackSandbox;
 import io.kessai.sandbox.NotificationSender;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.URI;
@@ -197,11 +196,8 @@ public final class PaymentOptionsSandbox
                 error(exchange, 415, "ERR0415", "Content-Type must be application/json.", null);
                 return;
             }
-            byte[] raw;
-            try (InputStream in = exchange.getRequestBody()) {
-                raw = in.readNBytes(MAX_BODY + 1);
-            }
-            if (raw.length > MAX_BODY) {
+            byte[] raw = LoopbackHttpServer.readBody(exchange, MAX_BODY);
+            if (raw == null) {
                 error(exchange, 413, "ERR0413", "Payload Too Large.", null);
                 return;
             }
