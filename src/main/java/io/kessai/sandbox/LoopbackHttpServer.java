@@ -91,6 +91,20 @@ public final class LoopbackHttpServer implements AutoCloseable {
     }
 
     /**
+     * {@link #respond}, then closes the exchange; an answer the client did not take (it went away, e.g. it timed out
+     * on a slow answer) is only logged at DEBUG as {@code "<what>: answer not delivered: <exception class>"}.
+     */
+    public static void respondAndClose(HttpExchange exchange, int status, byte[] body, System.Logger log, String what) {
+        try {
+            respond(exchange, status, body);
+        } catch (IOException e) {
+            log.log(System.Logger.Level.DEBUG, what + ": answer not delivered: " + e.getClass().getName());
+        } finally {
+            exchange.close();
+        }
+    }
+
+    /**
      * Sends the status line, the headers already set on the exchange and the body (not for {@code HEAD}, and no
      * body at all when it is empty). The caller closes the exchange.
      */

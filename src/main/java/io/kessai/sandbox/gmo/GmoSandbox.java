@@ -1033,23 +1033,16 @@ public final class GmoSandbox extends LoopbackSandbox<GmoSandbox, GmoSandbox.Set
     }
 
     private static void send(HttpExchange exchange, Reply reply) {
-        try {
-            Headers out = exchange.getResponseHeaders();
-            if (reply.contentType() != null) {
-                out.set("Content-Type", reply.contentType());
-            }
-            reply.headers().forEach(out::set);
-            if (reply.status() == 405) {
-                String path = exchange.getRequestURI().getRawPath();
-                out.set("Allow", path.startsWith(ACS_PREFIX) || path.startsWith(CASH_PREFIX) ? "GET" : "POST");
-            }
-            LoopbackHttpServer.respond(exchange, reply.status(), reply.body());
-        } catch (IOException e) {
-            // the client went away (e.g. it timed out on a slow answer)
-            LOG.log(System.Logger.Level.DEBUG, "GMO-PG sandbox: answer not delivered: " + e.getClass().getName());
-        } finally {
-            exchange.close();
+        Headers out = exchange.getResponseHeaders();
+        if (reply.contentType() != null) {
+            out.set("Content-Type", reply.contentType());
         }
+        reply.headers().forEach(out::set);
+        if (reply.status() == 405) {
+            String path = exchange.getRequestURI().getRawPath();
+            out.set("Allow", path.startsWith(ACS_PREFIX) || path.startsWith(CASH_PREFIX) ? "GET" : "POST");
+        }
+        LoopbackHttpServer.respondAndClose(exchange, reply.status(), reply.body(), LOG, "GMO-PG sandbox");
     }
 
     private static String authScheme(String authorization) {

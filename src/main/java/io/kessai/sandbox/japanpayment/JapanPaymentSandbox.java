@@ -1045,16 +1045,9 @@ public final class JapanPaymentSandbox extends LoopbackSandbox<JapanPaymentSandb
     }
 
     private static void send(HttpExchange exchange, Reply reply) {
-        try {
-            exchange.getResponseHeaders().set("Content-Type", reply.contentType());
-            exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            LoopbackHttpServer.respond(exchange, reply.httpStatus(), reply.body());
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG,
-                    "Japan Payment sandbox: answer not delivered: " + e.getClass().getName());
-        } finally {
-            exchange.close();
-        }
+        exchange.getResponseHeaders().set("Content-Type", reply.contentType());
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        LoopbackHttpServer.respondAndClose(exchange, reply.httpStatus(), reply.body(), LOG, "Japan Payment sandbox");
     }
 
     private static void pause(Duration d) {

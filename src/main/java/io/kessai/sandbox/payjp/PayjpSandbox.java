@@ -855,17 +855,11 @@ public final class PayjpSandbox extends LoopbackSandbox<PayjpSandbox, PayjpSandb
     }
 
     private static void send(HttpExchange exchange, Reply reply) {
-        try {
-            exchange.getResponseHeaders().set("Content-Type", JSON);
-            if (reply.status() == 405) {
-                exchange.getResponseHeaders().set("Allow", "GET, POST, DELETE");
-            }
-            LoopbackHttpServer.respond(exchange, reply.status(), reply.body());
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "PAY.JP sandbox: answer not delivered: " + e.getClass().getName());
-        } finally {
-            exchange.close();
+        exchange.getResponseHeaders().set("Content-Type", JSON);
+        if (reply.status() == 405) {
+            exchange.getResponseHeaders().set("Allow", "GET, POST, DELETE");
         }
+        LoopbackHttpServer.respondAndClose(exchange, reply.status(), reply.body(), LOG, "PAY.JP sandbox");
     }
 
     private static String authScheme(String authorization) {
