@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -74,6 +75,33 @@ public final class LoopbackHttpServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         pool.shutdownNow();
+    }
+
+    /**
+     * Reads a request's body, at most {@code limit} bytes, and closes it.
+     *
+     * @return the body, or {@code null} when it is longer than {@code limit}
+     * @throws IOException the body cannot be read
+     */
+    public static byte[] readBody(HttpExchange exchange, int limit) throws IOException {
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] body = in.readNBytes(limit + 1);
+            return body.length > limit ? null : body;
+        }
+    }
+
+    /**
+     * {@link #respond}, then closes the exchange; an answer the client did not take (it went away, e.g. it timed out
+     * on a slow answer) is only logged at DEBUG as {@code "<what>: answer not delivered: <exception class>"}.
+     */
+    public static void respondAndClose(HttpExchange exchange, int status, byte[] body, System.Logger log, String what) {
+        try {
+            respond(exchange, status, body);
+        } catch (IOException e) {
+            log.log(System.Logger.Level.DEBUG, what + ": answer not delivered: " + e.getClass().getName());
+        } finally {
+            exchange.close();
+        }
     }
 
     /**

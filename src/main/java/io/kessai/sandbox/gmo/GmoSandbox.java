@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import io.kessai.sandbox.LoopbackHttpServer;
+import io.kessai.sandbox.LoopbackSandbox;
 import io.kessai.sandbox.NotificationSender;
 import java.io.IOException;
 import java.io.InputStream;
@@ -135,7 +136,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The sandbox never logs card tokens, passwords, headers or bodies.
  */
-public final class GmoSandbox implements AutoCloseable {
+public final class GmoSandbox extends LoopbackSandbox<GmoSandbox, GmoSandbox.Settings> {
 
     private static final System.Logger LOG = System.getLogger(GmoSandbox.class.getName());
     private static final String ACS_PREFIX = "/sandbox/tds2/";
@@ -168,7 +169,7 @@ public final class GmoSandbox implements AutoCloseable {
      */
     public record Settings(String shopId, String shopPass, int port, int paymentConcurrencyLimit,
                            int orderConcurrencyLimit, Duration tokenTtl, Duration processingTime, Duration slowTime,
-                           Duration webhookRetryInterval) {
+                           Duration webhookRetryInterval) implements LoopbackSandbox.Listening {
 
         /** GMO's default webhook retry interval ("間隔の初期設定は60分"). */
         public static final Duration DEFAULT_WEBHOOK_RETRY_INTERVAL = Duration.ofMinutes(60);
@@ -318,11 +319,6 @@ public final class GmoSandbox implements AutoCloseable {
         }
     }
 
-    static {
-        LoopbackHttpServer.preferNoDelay();
-    }
-
-    private final Settings settings;
     private final GmoOpenApi openApi;
     private final GmoPayments payments;
     private final GmoOrders store;
@@ -338,10 +334,8 @@ public final class GmoSandbox implements AutoCloseable {
     private final List<Injected> injected = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Hold> holds = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private LoopbackHttpServer server;
-    private volatile String baseUrl;
     private final NotificationSender<WebhookDelivery> webhooks =
-            new NotificationSender<>(LOG, "gmo-sandbox-webhook", "GMO-PG sandbox: webhook");
+            closedWithSandbox(new NotificationSender<>(LOG, "gmo-sandbox-webhook", "GMO-PG sandbox: webhook"));
 
     /** A sandbox that keeps its orders in memory ({@link InMemoryGmoOrders}): they end with it. */
     public GmoSandbox(Settings settings) {
@@ -353,7 +347,7 @@ public final class GmoSandbox implements AutoCloseable {
      * those already there, e.g. Kessai's database ({@link JdbcGmoOrders}), so that they outlive this sandbox.
      */
     public GmoSandbox(Settings settings, GmoOrders store) {
-        this.settings = Objects.requireNonNull(settings, "settings");
+        super(LOG, "GMO-PG sandbox", "gmo-sandbox", 256, 64, settings);
         this.store = Objects.requireNonNull(store, "store");
         this.openApi = GmoOpenApi.get();
         this.payments = new GmoPayments(() -> clock.instant(), this::baseUrl, store);
@@ -365,47 +359,15 @@ public final class GmoSandbox implements AutoCloseable {
         }
     }
 
-    /** Starts listening (idempotent). */
-    public synchronized GmoSandbox start() {
-        if (server != null) {
-            return this;
-        }
-        try {
-            this.server = LoopbackHttpServer.start("gmo-sandbox", settings.port(), 256, 64, this::handle);
-            this.baseUrl = server.baseUrl();
-            LOG.log(System.Logger.Level.INFO, "GMO-PG sandbox listening on {0}", baseUrl);
-            return this;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the GMO-PG sandbox on port " + settings.port(), e);
-        }
-    }
-
-    /** {@code http://127.0.0.1:<port>}. */
-    public String baseUrl() {
-        String url = baseUrl;
-        if (url == null) {
-            throw new IllegalStateException("the GMO-PG sandbox is not started");
-        }
-        return url;
-    }
-
     /** {@code baseUrl() + "/token"}. */
     public String tokenUrl() {
         return baseUrl() + "/token";
     }
 
-    public Settings settings() {
-        return settings;
-    }
-
     @Override
     public synchronized void close() {
         holds.forEach(Hold::release);
-        if (server != null) {
-            server.close();
-            server = null;
-        }
-        webhooks.close();
+        super.close();
     }
 
     // ------------------------------------------------------------------ observation
@@ -420,7 +382,7 @@ public final class GmoSandbox implements AutoCloseable {
 
     /** Highest number of concurrent in-flight (admitted) requests observed on that endpoint path. */
     public int maxInFlight(String path) {
-        AtomicInteger max = maxInFlight.get(settings.shopId() + " " + path);
+        AtomicInteger max = maxInFlight.get(settings().shopId() + " " + path);
         return max == null ? 0 : max.get();
     }
 
@@ -640,7 +602,7 @@ public final class GmoSandbox implements AutoCloseable {
 
     /** POSTs the webhook in the background: any 2xx answer delivers it, else up to {@code WEBHOOK_RETRIES} retries. */
     private void notify(GmoPayments.Webhook webhook) {
-        webhooks.send(webhook.url(), webhook.body(), JSON, settings.webhookRetryInterval(), WEBHOOK_RETRIES,
+        webhooks.send(webhook.url(), webhook.body(), JSON, settings().webhookRetryInterval(), WEBHOOK_RETRIES,
                 "accessId " + webhook.accessId(),
                 attempt -> attempt.status() >= 200 && attempt.status() < 300,
                 attempt -> new WebhookDelivery(webhook.accessId(), webhook.url(), attempt.number(), attempt.status()));
@@ -653,7 +615,8 @@ public final class GmoSandbox implements AutoCloseable {
 
     // ------------------------------------------------------------------ HTTP plumbing
 
-    private void handle(HttpExchange exchange) {
+    @Override
+    protected void handle(HttpExchange exchange) {
         READ_BODY.remove();
         long seq = sequence.incrementAndGet();
         String path = exchange.getRequestURI().getRawPath();
@@ -683,8 +646,8 @@ public final class GmoSandbox implements AutoCloseable {
                 String shop = authenticate(authorization, endpoint);
                 String counterKey = shop + " " + endpoint.path;
                 AtomicInteger counter = inFlight.computeIfAbsent(counterKey, k -> new AtomicInteger());
-                int limit = endpoint.orderLimit ? settings.orderConcurrencyLimit()
-                        : settings.paymentConcurrencyLimit();
+                int limit = endpoint.orderLimit ? settings().orderConcurrencyLimit()
+                        : settings().paymentConcurrencyLimit();
                 int now = counter.incrementAndGet();
                 if (now > limit) {
                     counter.decrementAndGet();
@@ -716,7 +679,7 @@ public final class GmoSandbox implements AutoCloseable {
     }
 
     private Reply process(HttpExchange exchange, Endpoint endpoint, String shop, String key) {
-        pause(settings.processingTime());
+        pause(settings().processingTime());
         if (endpoint == Endpoint.TOKEN) {
             return issueToken(exchange, shop);
         }
@@ -796,7 +759,7 @@ public final class GmoSandbox implements AutoCloseable {
             case TOKEN -> throw new IllegalStateException();
         };
         if (answer.slow()) {
-            pause(settings.slowTime());
+            pause(settings().slowTime());
         }
         if (answer.problem() != null) {
             return problem(answer.problem(), instance);
@@ -823,11 +786,11 @@ public final class GmoSandbox implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw GmoProblem.unauthorized();
             }
-            byte[] expected = (settings.shopId() + ":" + settings.shopPass()).getBytes(StandardCharsets.UTF_8);
+            byte[] expected = (settings().shopId() + ":" + settings().shopPass()).getBytes(StandardCharsets.UTF_8);
             if (!MessageDigest.isEqual(decoded, expected)) {
                 throw GmoProblem.unauthorized();
             }
-            return settings.shopId();
+            return settings().shopId();
         }
         if (scheme.equalsIgnoreCase("Bearer") && endpoint != Endpoint.TOKEN) {
             Instant expiry = tokens.get(credentials);
@@ -838,7 +801,7 @@ public final class GmoSandbox implements AutoCloseable {
                 tokens.remove(credentials, expiry);
                 throw GmoProblem.unauthorized();
             }
-            return settings.shopId();
+            return settings().shopId();
         }
         throw GmoProblem.unauthorized();
     }
@@ -868,10 +831,10 @@ public final class GmoSandbox implements AutoCloseable {
         String token = Base64.getEncoder().encodeToString(
                 (UUID.randomUUID() + ":" + String.format(Locale.ROOT, "%013d", clock.millis()))
                         .getBytes(StandardCharsets.UTF_8));
-        tokens.put(token, clock.instant().plus(settings.tokenTtl()));
+        tokens.put(token, clock.instant().plus(settings().tokenTtl()));
         ObjectNode body = GmoOpenApi.MAPPER.createObjectNode();
         body.put("access_token", token);
-        body.put("expires_in", Long.toString(settings.tokenTtl().toSeconds()));
+        body.put("expires_in", Long.toString(settings().tokenTtl().toSeconds()));
         body.put("scope", "openapi");
         body.put("token_type", "bearer");
         Map<String, String> extra = new LinkedHashMap<>();
@@ -1039,16 +1002,17 @@ public final class GmoSandbox implements AutoCloseable {
         if (read != null && read.getKey() == exchange) {
             return read.getValue();
         }
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(MAX_BODY + 1);
-            if (body.length > MAX_BODY) {
-                throw GmoProblem.invalidRequest("The request body is too large.");
-            }
-            READ_BODY.set(Map.entry(exchange, body));
-            return body;
+        byte[] body;
+        try {
+            body = LoopbackHttpServer.readBody(exchange, MAX_BODY);
         } catch (IOException e) {
             throw GmoProblem.invalidRequest("The request body could not be read.");
         }
+        if (body == null) {
+            throw GmoProblem.invalidRequest("The request body is too large.");
+        }
+        READ_BODY.set(Map.entry(exchange, body));
+        return body;
     }
 
     private static Reply json(int status, JsonNode body, Map<String, String> headers) {
@@ -1069,23 +1033,16 @@ public final class GmoSandbox implements AutoCloseable {
     }
 
     private static void send(HttpExchange exchange, Reply reply) {
-        try {
-            Headers out = exchange.getResponseHeaders();
-            if (reply.contentType() != null) {
-                out.set("Content-Type", reply.contentType());
-            }
-            reply.headers().forEach(out::set);
-            if (reply.status() == 405) {
-                String path = exchange.getRequestURI().getRawPath();
-                out.set("Allow", path.startsWith(ACS_PREFIX) || path.startsWith(CASH_PREFIX) ? "GET" : "POST");
-            }
-            LoopbackHttpServer.respond(exchange, reply.status(), reply.body());
-        } catch (IOException e) {
-            // the client went away (e.g. it timed out on a slow answer)
-            LOG.log(System.Logger.Level.DEBUG, "GMO-PG sandbox: answer not delivered: " + e.getClass().getName());
-        } finally {
-            exchange.close();
+        Headers out = exchange.getResponseHeaders();
+        if (reply.contentType() != null) {
+            out.set("Content-Type", reply.contentType());
         }
+        reply.headers().forEach(out::set);
+        if (reply.status() == 405) {
+            String path = exchange.getRequestURI().getRawPath();
+            out.set("Allow", path.startsWith(ACS_PREFIX) || path.startsWith(CASH_PREFIX) ? "GET" : "POST");
+        }
+        LoopbackHttpServer.respondAndClose(exchange, reply.status(), reply.body(), LOG, "GMO-PG sandbox");
     }
 
     private static String authScheme(String authorization) {

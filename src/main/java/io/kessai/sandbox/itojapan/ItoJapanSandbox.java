@@ -6,12 +6,12 @@ import com.fasterxml.jackson.databind.node.DecimalNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.kessai.sandbox.LoopbackHttpServer;
+import io.kessai.sandbox.LoopbackSandbox;
 import io.kessai.sandbox.NotificationSender;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -72,10 +72,7 @@ import java.util.regex.Pattern;
  *
  * <p>The sandbox never logs keys, signatures, headers or bodies.
  */
-public final class ItoJapanSandbox implements AutoCloseable {
-    static {
-        LoopbackHttpServer.preferNoDelay();
-    }
+public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJapanSandbox.Settings> {
 
     private static final System.Logger LOG = System.getLogger(ItoJapanSandbox.class.getName());
     public static final String PROCESS_PATH = "/payment/process";
@@ -101,7 +98,7 @@ public final class ItoJapanSandbox implements AutoCloseable {
      * @param webhookRetries       how many times a webhook is re-sent
      */
     public record Settings(String accessKey, String secretKey, int port, Duration timestampWindow, BigDecimal feeRate,
-                           Duration webhookRetryInterval, int webhookRetries) {
+                           Duration webhookRetryInterval, int webhookRetries) implements LoopbackSandbox.Listening {
         public Settings {
             Objects.requireNonNull(accessKey, "accessKey");
             Objects.requireNonNull(secretKey, "secretKey");
@@ -148,44 +145,22 @@ public final class ItoJapanSandbox implements AutoCloseable {
     /** One attempt to deliver a webhook: the payment, which kind, the attempt number, the HTTP status (0: none), the answer (null: none). */
     public record WebhookAttempt(String paymentId, Webhook kind, int attempt, int status, String answer) {}
 
-    private final Settings settings;
     private final ItoJapanPayments payments;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private final SecureRandom random = new SecureRandom();
     private final NotificationSender<WebhookAttempt> webhooks =
-            new NotificationSender<>(LOG, "ito-japan-sandbox-webhook", "ITO-Japan sandbox: webhook");
-    private LoopbackHttpServer server;
+            closedWithSandbox(new NotificationSender<>(LOG, "ito-japan-sandbox-webhook", "ITO-Japan sandbox: webhook"));
 
     public ItoJapanSandbox(Settings settings) {
         this(settings, new InMemoryItoJapanPayments(), Clock.systemUTC());
     }
 
     public ItoJapanSandbox(Settings settings, ItoJapanPayments payments, Clock clock) {
-        this.settings = Objects.requireNonNull(settings, "settings");
+        super(LOG, "ITO-Japan sandbox", "ito-japan-sandbox", 64, 8, settings);
         this.payments = Objects.requireNonNull(payments, "payments");
         this.clock = Objects.requireNonNull(clock, "clock");
-    }
-
-    public synchronized ItoJapanSandbox start() {
-        if (server == null) {
-            try {
-                server = LoopbackHttpServer.start("ito-japan-sandbox", settings.port(), 64, 8, this::handle);
-            } catch (IOException e) {
-                throw new IllegalStateException("ITO-Japan sandbox could not listen on port " + settings.port(), e);
-            }
-        }
-        return this;
-    }
-
-    /** {@code http://127.0.0.1:<port>} (the provider's base-url). */
-    public String baseUrl() {
-        return server.baseUrl();
-    }
-
-    public Settings settings() {
-        return settings;
     }
 
     /** Every payment initiated, oldest first. */
@@ -222,18 +197,10 @@ public final class ItoJapanSandbox implements AutoCloseable {
         payments.pay(paymentId, newId(11), fee(p.amount(), p.currency()));
     }
 
-    @Override
-    public synchronized void close() {
-        webhooks.close();
-        if (server != null) {
-            server.close();
-            server = null;
-        }
-    }
-
     // ---- HTTP --------------------------------------------------------------------------------------------
 
-    private void handle(HttpExchange exchange) throws IOException {
+    @Override
+    protected void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             String method = exchange.getRequestMethod();
@@ -421,7 +388,7 @@ public final class ItoJapanSandbox implements AutoCloseable {
     // ---- rules -------------------------------------------------------------------------------------------
 
     private boolean bearer(HttpExchange exchange) {
-        return equal(exchange.getRequestHeaders().getFirst("Authorization"), "Bearer " + settings.accessKey());
+        return equal(exchange.getRequestHeaders().getFirst("Authorization"), "Bearer " + settings().accessKey());
     }
 
     /** Null when the signature headers verify (or, when not required, are both absent); else the refusal. */
@@ -435,10 +402,10 @@ public final class ItoJapanSandbox implements AutoCloseable {
             return "Missing or invalid signature headers.";
         }
         long age = clock.instant().getEpochSecond() - Long.parseLong(timestamp);
-        if (Math.abs(age) > settings.timestampWindow().toSeconds()) {
+        if (Math.abs(age) > settings().timestampWindow().toSeconds()) {
             return "Request timestamp is outside the allowed window.";
         }
-        if (!equal(signature, hmacHex(settings.secretKey(), timestamp, raw))) {
+        if (!equal(signature, hmacHex(settings().secretKey(), timestamp, raw))) {
             return "Invalid signature.";
         }
         return null;
@@ -482,7 +449,7 @@ public final class ItoJapanSandbox implements AutoCloseable {
     }
 
     private BigDecimal fee(BigDecimal amount, String currency) {
-        return amount.multiply(settings.feeRate()).setScale(decimals(currency), RoundingMode.HALF_UP);
+        return amount.multiply(settings().feeRate()).setScale(decimals(currency), RoundingMode.HALF_UP);
     }
 
     // ---- webhooks ----------------------------------------------------------------------------------------
@@ -502,8 +469,8 @@ public final class ItoJapanSandbox implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         long now = clock.instant().getEpochSecond();
-        long timestamp = kind == Webhook.STALE ? now - settings.timestampWindow().toSeconds() - 1 : now;
-        String key = kind == Webhook.FORGED ? settings.secretKey() + "-forged" : settings.secretKey();
+        long timestamp = kind == Webhook.STALE ? now - settings().timestampWindow().toSeconds() - 1 : now;
+        String key = kind == Webhook.FORGED ? settings().secretKey() + "-forged" : settings().secretKey();
         String signature = "sha256=" + hmacHex(key, String.valueOf(timestamp), compact.getBytes(StandardCharsets.UTF_8));
         String sent;
         try {
@@ -512,10 +479,10 @@ public final class ItoJapanSandbox implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         // a forged, stale or re-serialized webhook is refused every time: it is sent once
-        int retries = kind == Webhook.GENUINE ? settings.webhookRetries() : 0;
+        int retries = kind == Webhook.GENUINE ? settings().webhookRetries() : 0;
         webhooks.send(p.webHook(), sent, "application/json",
                 Map.of("X-Timestamp", String.valueOf(timestamp), "X-Signature", signature),
-                settings.webhookRetryInterval(), retries, "payment " + p.paymentId(),
+                settings().webhookRetryInterval(), retries, "payment " + p.paymentId(),
                 attempt -> attempt.status() >= 200 && attempt.status() < 300,
                 attempt -> new WebhookAttempt(p.paymentId(), kind, attempt.number(), attempt.status(), attempt.answer()));
     }
@@ -543,10 +510,7 @@ public final class ItoJapanSandbox implements AutoCloseable {
     }
 
     private static byte[] body(HttpExchange exchange) throws IOException {
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] raw = in.readNBytes(MAX_BODY + 1);
-            return raw.length > MAX_BODY ? null : raw;
-        }
+        return LoopbackHttpServer.readBody(exchange, MAX_BODY);
     }
 
     private static Map<String, String> form(String encoded) {

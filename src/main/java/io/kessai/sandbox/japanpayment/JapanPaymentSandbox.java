@@ -9,9 +9,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.kessai.provider.japanpayment.JapanPaymentSignature;
 import io.kessai.sandbox.LoopbackHttpServer;
+import io.kessai.sandbox.LoopbackSandbox;
 import io.kessai.sandbox.NotificationSender;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -123,7 +123,7 @@ import java.util.regex.Pattern;
  *
  * <p>The sandbox never logs keys, signs, bodies or personal data (orderIds only).
  */
-public final class JapanPaymentSandbox implements AutoCloseable {
+public final class JapanPaymentSandbox extends LoopbackSandbox<JapanPaymentSandbox, JapanPaymentSandbox.Settings> {
 
     private static final System.Logger LOG = System.getLogger(JapanPaymentSandbox.class.getName());
 
@@ -157,10 +157,6 @@ public final class JapanPaymentSandbox implements AutoCloseable {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    static {
-        LoopbackHttpServer.preferNoDelay();
-    }
-
     /**
      * Sandbox settings.
      *
@@ -173,7 +169,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
      * @param notifyRetries       how many times a failed notification is re-sent (attempts = 1 + notifyRetries)
      */
     public record Settings(long appIdJpy, long appIdUsd, int port, String signAlgorithm, Duration processingTime,
-                           Duration notifyRetryInterval, int notifyRetries) {
+                           Duration notifyRetryInterval, int notifyRetries) implements LoopbackSandbox.Listening {
 
         public Settings {
             Objects.requireNonNull(signAlgorithm, "signAlgorithm");
@@ -394,7 +390,6 @@ public final class JapanPaymentSandbox implements AutoCloseable {
 
     private record Reply(int httpStatus, String contentType, byte[] body) {}
 
-    private final Settings settings;
     private final PublicKey merchantKey;
     private final JapanPaymentSignature signature;
     private final KeyPair sandboxKey;
@@ -409,10 +404,9 @@ public final class JapanPaymentSandbox implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, RecordedRequest> recorded = new ConcurrentSkipListMap<>();
     private final AtomicBoolean tamperNext = new AtomicBoolean();
 
-    private LoopbackHttpServer server;
-    private volatile String baseUrl;
     private final NotificationSender<Notification> notifier =
-            new NotificationSender<>(LOG, "japan-payment-sandbox-notify", "Japan Payment sandbox: notification");
+            closedWithSandbox(new NotificationSender<>(LOG, "japan-payment-sandbox-notify",
+                    "Japan Payment sandbox: notification"));
 
     /**
      * @param settings          the sandbox settings
@@ -438,45 +432,17 @@ public final class JapanPaymentSandbox implements AutoCloseable {
      *                          another thread while Kessai's own key is made)
      */
     public JapanPaymentSandbox(Settings settings, PublicKey merchantPublicKey, JapanPaymentOrders store, KeyPair sandboxKey) {
+        super(LOG, "Japan Payment sandbox", "japan-payment-sandbox", 128, 32, settings);
         this.store = Objects.requireNonNull(store, "store");
         for (JapanPaymentOrders.StoredOrder row : store.all()) {
             Order order = Order.of(row);
             orders.put(key(order.currency, order.orderId), order);
             ordersByNo.put(order.orderNo, order);
         }
-        this.settings = Objects.requireNonNull(settings, "settings");
         this.merchantKey = Objects.requireNonNull(merchantPublicKey, "merchantPublicKey");
-        this.signature = new JapanPaymentSignature(settings.signAlgorithm());
+        this.signature = new JapanPaymentSignature(settings().signAlgorithm());
         this.sandboxKey = Objects.requireNonNull(sandboxKey, "sandboxKey");
         this.publicKeyPem = JapanPaymentSignature.pem("PUBLIC KEY", sandboxKey.getPublic().getEncoded());
-    }
-
-    /** Starts listening (idempotent). */
-    public synchronized JapanPaymentSandbox start() {
-        if (server != null) {
-            return this;
-        }
-        try {
-            this.server = LoopbackHttpServer.start("japan-payment-sandbox", settings.port(), 128, 32, this::handle);
-            this.baseUrl = server.baseUrl();
-            LOG.log(System.Logger.Level.INFO, "Japan Payment sandbox listening on {0}", baseUrl);
-            return this;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the Japan Payment sandbox on port " + settings.port(), e);
-        }
-    }
-
-    /** {@code http://127.0.0.1:<port>}. */
-    public String baseUrl() {
-        String url = baseUrl;
-        if (url == null) {
-            throw new IllegalStateException("the Japan Payment sandbox is not started");
-        }
-        return url;
-    }
-
-    public Settings settings() {
-        return settings;
     }
 
     /**
@@ -486,15 +452,6 @@ public final class JapanPaymentSandbox implements AutoCloseable {
      */
     public String publicKeyPem() {
         return publicKeyPem;
-    }
-
-    @Override
-    public synchronized void close() {
-        if (server != null) {
-            server.close();
-            server = null;
-        }
-        notifier.close();
     }
 
     // ------------------------------------------------------------------ observation
@@ -685,7 +642,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
     /** POSTs the notification in the background: only HTTP 200 with the body {@code success} delivers it. */
     private void send(Outgoing outgoing) {
         notifier.send(outgoing.url(), outgoing.body(), "application/json; charset=UTF-8",
-                settings.notifyRetryInterval(), settings.notifyRetries(), "orderId " + outgoing.orderId(),
+                settings().notifyRetryInterval(), settings().notifyRetries(), "orderId " + outgoing.orderId(),
                 attempt -> attempt.status() == 200 && "success".equals(attempt.answer()),
                 attempt -> new Notification(outgoing.orderId(), outgoing.status(), outgoing.url(), attempt.number(),
                         attempt.status(), truncate(attempt.answer())));
@@ -697,7 +654,8 @@ public final class JapanPaymentSandbox implements AutoCloseable {
 
     // ------------------------------------------------------------------ HTTP
 
-    private void handle(HttpExchange exchange) {
+    @Override
+    protected void handle(HttpExchange exchange) {
         String path = exchange.getRequestURI().getRawPath();
         Reply reply;
         try {
@@ -724,7 +682,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
 
     private Reply api(HttpExchange exchange, Endpoint endpoint) {
         long seq = requestSequence.incrementAndGet();
-        pause(settings.processingTime());
+        pause(settings().processingTime());
         String orderId = null;
         ObjectNode answer;
         try {
@@ -746,12 +704,12 @@ public final class JapanPaymentSandbox implements AutoCloseable {
 
     private ObjectNode readJson(HttpExchange exchange) {
         byte[] raw;
-        try (InputStream in = exchange.getRequestBody()) {
-            raw = in.readNBytes(MAX_BODY + 1);
+        try {
+            raw = LoopbackHttpServer.readBody(exchange, MAX_BODY);
         } catch (IOException e) {
             throw Refusal.invalid("body");
         }
-        if (raw.length > MAX_BODY) {
+        if (raw == null) {
             throw Refusal.invalid("body");
         }
         try {
@@ -783,7 +741,7 @@ public final class JapanPaymentSandbox implements AutoCloseable {
         if (!appId.isIntegralNumber() || !appId.canConvertToLong()) {
             throw Refusal.invalid("appId");
         }
-        long expected = currency == Currency.JPY ? settings.appIdJpy() : settings.appIdUsd();
+        long expected = currency == Currency.JPY ? settings().appIdJpy() : settings().appIdUsd();
         if (appId.longValue() != expected) {
             throw new Refusal(APP_ID_MISMATCH, "appId does not match the currency " + currency);
         }
@@ -1087,16 +1045,9 @@ public final class JapanPaymentSandbox implements AutoCloseable {
     }
 
     private static void send(HttpExchange exchange, Reply reply) {
-        try {
-            exchange.getResponseHeaders().set("Content-Type", reply.contentType());
-            exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            LoopbackHttpServer.respond(exchange, reply.httpStatus(), reply.body());
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG,
-                    "Japan Payment sandbox: answer not delivered: " + e.getClass().getName());
-        } finally {
-            exchange.close();
-        }
+        exchange.getResponseHeaders().set("Content-Type", reply.contentType());
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        LoopbackHttpServer.respondAndClose(exchange, reply.httpStatus(), reply.body(), LOG, "Japan Payment sandbox");
     }
 
     private static void pause(Duration d) {

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import io.kessai.sandbox.LoopbackHttpServer;
+import io.kessai.sandbox.LoopbackSandbox;
 import io.kessai.sandbox.NotificationSender;
 import io.kessai.sandbox.payjp.PayjpState.Filter;
 import io.kessai.sandbox.payjp.PayjpState.IdempotencyRow;
 import io.kessai.sandbox.payjp.PayjpState.Kind;
 import io.kessai.sandbox.payjp.PayjpState.Row;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -113,7 +113,7 @@ import java.util.regex.Pattern;
  *
  * <p>The sandbox never logs keys, tokens, headers or bodies.
  */
-public final class PayjpSandbox implements AutoCloseable {
+public final class PayjpSandbox extends LoopbackSandbox<PayjpSandbox, PayjpSandbox.Settings> {
 
     private static final System.Logger LOG = System.getLogger(PayjpSandbox.class.getName());
     private static final int MAX_BODY = 8 * 1024 * 1024;
@@ -124,10 +124,6 @@ public final class PayjpSandbox implements AutoCloseable {
     private static final String MULTIPART = "multipart/form-data";
     /** The header PAY.JP's webhooks carry (the webhook page; providers.md). */
     public static final String WEBHOOK_TOKEN_HEADER = "X-Payjp-Webhook-Token";
-
-    static {
-        LoopbackHttpServer.preferNoDelay();
-    }
 
     /**
      * Sandbox settings.
@@ -148,7 +144,8 @@ public final class PayjpSandbox implements AutoCloseable {
      */
     public record Settings(String secretKey, String platformKey, int port, double ratePerSecond, int rateBurst,
                            Duration processingTime, Duration slowTime, Duration idempotencyWait, String webhookUrl,
-                           String webhookToken, Duration webhookRetryInterval, int webhookRetries) {
+                           String webhookToken, Duration webhookRetryInterval, int webhookRetries)
+            implements LoopbackSandbox.Listening {
 
         public Settings {
             Objects.requireNonNull(secretKey, "secretKey");
@@ -310,7 +307,6 @@ public final class PayjpSandbox implements AutoCloseable {
         }
     }
 
-    private final Settings settings;
     private final PayjpState state;
     private volatile Clock clock = Clock.systemUTC();
     private final PayjpEvents events;
@@ -323,9 +319,7 @@ public final class PayjpSandbox implements AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
     private final ConcurrentSkipListMap<Long, RecordedRequest> recorded = new ConcurrentSkipListMap<>();
     private final NotificationSender<WebhookDelivery> webhooks =
-            new NotificationSender<>(LOG, "payjp-sandbox-webhook", "PAY.JP sandbox: webhook");
-    private LoopbackHttpServer server;
-    private volatile String baseUrl;
+            closedWithSandbox(new NotificationSender<>(LOG, "payjp-sandbox-webhook", "PAY.JP sandbox: webhook"));
 
     /** A sandbox keeping its state in memory. */
     public PayjpSandbox(Settings settings) {
@@ -337,64 +331,27 @@ public final class PayjpSandbox implements AutoCloseable {
      * state carries on where the last one stopped), the built-in merchant is added when missing.
      */
     public PayjpSandbox(Settings settings, PayjpState state) {
-        this.settings = Objects.requireNonNull(settings, "settings");
+        super(LOG, "PAY.JP sandbox", "payjp-sandbox", 256, 64, settings);
         this.state = Objects.requireNonNull(state, "state");
         this.events = new PayjpEvents(state, this::now);
         this.charges = new PayjpCharges(state, this::now, events);
         this.platform = new PayjpPlatform(state, this::now);
         this.transfers = new PayjpTransfers(state, this::now, events);
-        this.merchantId = "acct_" + sha256Hex(settings.secretKey()).substring(0, 27);
+        this.merchantId = "acct_" + sha256Hex(settings().secretKey()).substring(0, 27);
         addBuiltInMerchant();
     }
 
     private void addBuiltInMerchant() {
         state.atomically(() -> {
             if (state.find(Kind.ACCOUNT, merchantId).isEmpty()) {
-                platform.createMerchant(merchantId, "Kessai sandbox shop", settings.secretKey());
+                platform.createMerchant(merchantId, "Kessai sandbox shop", settings().secretKey());
             }
         });
-    }
-
-    /** Starts listening (idempotent). */
-    public synchronized PayjpSandbox start() {
-        if (server != null) {
-            return this;
-        }
-        try {
-            server = LoopbackHttpServer.start("payjp-sandbox", settings.port(), 256, 64, this::handle);
-            baseUrl = server.baseUrl();
-            LOG.log(System.Logger.Level.INFO, "PAY.JP sandbox listening on {0}", baseUrl);
-            return this;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the PAY.JP sandbox on port " + settings.port(), e);
-        }
-    }
-
-    /** {@code http://127.0.0.1:<port>}; the API is under {@code baseUrl() + "/v1"}. */
-    public String baseUrl() {
-        String url = baseUrl;
-        if (url == null) {
-            throw new IllegalStateException("the PAY.JP sandbox is not started");
-        }
-        return url;
     }
 
     /** {@code baseUrl() + "/v1"}, the counterpart of {@code https://api.pay.jp/v1}. */
     public String apiBase() {
         return baseUrl() + "/v1";
-    }
-
-    public Settings settings() {
-        return settings;
-    }
-
-    @Override
-    public synchronized void close() {
-        if (server != null) {
-            server.close();
-            server = null;
-        }
-        webhooks.close();
     }
 
     // ------------------------------------------------------------------ observation & hooks
@@ -436,7 +393,7 @@ public final class PayjpSandbox implements AutoCloseable {
 
     /** Sends a stored event once more, as it was (same id, same body): a duplicate. */
     public void resendEvent(String eventId) {
-        deliver(event(eventId), settings.webhookToken());
+        deliver(event(eventId), settings().webhookToken());
     }
 
     /** Sends a stored event with another {@code X-Payjp-Webhook-Token} (null: without the header). */
@@ -460,7 +417,7 @@ public final class PayjpSandbox implements AutoCloseable {
             data = transfers.merchantRetrieve(r.parent(), objectId);
         }
         Row e = events.raise(type, data, objectId);
-        deliver(e, settings.webhookToken());
+        deliver(e, settings().webhookToken());
         return e.id();
     }
 
@@ -511,7 +468,7 @@ public final class PayjpSandbox implements AutoCloseable {
     public void changeTransferStatus(String transferId, String status) {
         Row e = transfers.changeStatus(transferId, status);
         if (e != null) {
-            deliver(e, settings.webhookToken());
+            deliver(e, settings().webhookToken());
         }
     }
 
@@ -542,22 +499,23 @@ public final class PayjpSandbox implements AutoCloseable {
     }
 
     private void deliver(Row event, String token) {
-        String url = settings.webhookUrl();
+        String url = settings().webhookUrl();
         if (url == null) {
             return;
         }
-        boolean right = settings.webhookToken().equals(token);
+        boolean right = settings().webhookToken().equals(token);
         String type = event.status();
         webhooks.send(url, new String(PayjpJson.write(event.body()), StandardCharsets.UTF_8), JSON,
                 token == null ? Map.of() : Map.of(WEBHOOK_TOKEN_HEADER, token),
-                settings.webhookRetryInterval(), settings.webhookRetries(), "event " + event.id(),
+                settings().webhookRetryInterval(), settings().webhookRetries(), "event " + event.id(),
                 a -> a.status() >= 200 && a.status() < 300,
                 a -> new WebhookDelivery(event.id(), type, url, a.number(), a.status(), right));
     }
 
     // ------------------------------------------------------------------ HTTP plumbing
 
-    private void handle(HttpExchange exchange) {
+    @Override
+    protected void handle(HttpExchange exchange) {
         long seq = sequence.incrementAndGet();
         String method = exchange.getRequestMethod();
         String path = exchange.getRequestURI().getRawPath();
@@ -572,17 +530,17 @@ public final class PayjpSandbox implements AutoCloseable {
             String scope = authenticate(authorization, route.op().platform());
             String zone = !route.op().platform() && "POST".equals(method) ? "payment" : "sk";
             if (!buckets.computeIfAbsent(scope + " " + zone,
-                    k -> new TokenBucket(settings.ratePerSecond(), settings.rateBurst())).take()) {
+                    k -> new TokenBucket(settings().ratePerSecond(), settings().rateBurst())).take()) {
                 tooManyRequests.incrementAndGet();
                 throw PayjpError.overCapacity();
             }
-            pause(settings.processingTime());
+            pause(settings().processingTime());
             PayjpForm params = params(exchange, method, query, route.op());
             Outcome outcome = "POST".equals(method) && key != null
                     ? idempotent(scope, key, method + " " + path + "?" + params.fingerprint(), route, scope, params)
                     : execute(route, scope, params, null);
             if (outcome.slow()) {
-                pause(settings.slowTime());
+                pause(settings().slowTime());
             }
             reply = outcome.reply();
             raised = outcome.events();
@@ -600,7 +558,7 @@ public final class PayjpSandbox implements AutoCloseable {
                 reply.errorCode(), reply.replayed()));
         send(exchange, reply);
         for (Row e : raised) {
-            deliver(e, settings.webhookToken());
+            deliver(e, settings().webhookToken());
         }
     }
 
@@ -664,7 +622,7 @@ public final class PayjpSandbox implements AutoCloseable {
             throw PayjpError.client("invalid_idempotency_key",
                     "Idempotency-Key must be at most 255 letters, digits, '-' or '_'.", null);
         }
-        long deadline = System.nanoTime() + settings.idempotencyWait().toNanos();
+        long deadline = System.nanoTime() + settings().idempotencyWait().toNanos();
         while (true) {
             Optional<IdempotencyRow> found = state.atomically(() -> {
                 Optional<IdempotencyRow> row = state.findKey(scope, key);
@@ -699,7 +657,7 @@ public final class PayjpSandbox implements AutoCloseable {
         try {
             outcome = execute(route, account, params, key);
             if (outcome.slow()) {
-                pause(settings.slowTime());
+                pause(settings().slowTime());
             }
         } catch (PayjpError e) {
             outcome = new Outcome(error(e), List.of(), false);
@@ -838,7 +796,7 @@ public final class PayjpSandbox implements AutoCloseable {
         String apiKey = decoded.substring(0, colon);
         if (platformApi) {
             if (!MessageDigest.isEqual(apiKey.getBytes(StandardCharsets.UTF_8),
-                    settings.platformKey().getBytes(StandardCharsets.UTF_8))) {
+                    settings().platformKey().getBytes(StandardCharsets.UTF_8))) {
                 throw invalid;
             }
             return "platform";
@@ -880,15 +838,16 @@ public final class PayjpSandbox implements AutoCloseable {
     }
 
     private static byte[] readBody(HttpExchange exchange) {
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(MAX_BODY + 1);
-            if (body.length > MAX_BODY) {
-                throw PayjpError.client(null, "The request body is too large.", null);
-            }
-            return body;
+        byte[] body;
+        try {
+            body = LoopbackHttpServer.readBody(exchange, MAX_BODY);
         } catch (IOException e) {
             throw PayjpError.client(null, "The request body could not be read.", null);
         }
+        if (body == null) {
+            throw PayjpError.client(null, "The request body is too large.", null);
+        }
+        return body;
     }
 
     private static Reply error(PayjpError e) {
@@ -896,17 +855,11 @@ public final class PayjpSandbox implements AutoCloseable {
     }
 
     private static void send(HttpExchange exchange, Reply reply) {
-        try {
-            exchange.getResponseHeaders().set("Content-Type", JSON);
-            if (reply.status() == 405) {
-                exchange.getResponseHeaders().set("Allow", "GET, POST, DELETE");
-            }
-            LoopbackHttpServer.respond(exchange, reply.status(), reply.body());
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "PAY.JP sandbox: answer not delivered: " + e.getClass().getName());
-        } finally {
-            exchange.close();
+        exchange.getResponseHeaders().set("Content-Type", JSON);
+        if (reply.status() == 405) {
+            exchange.getResponseHeaders().set("Allow", "GET, POST, DELETE");
         }
+        LoopbackHttpServer.respondAndClose(exchange, reply.status(), reply.body(), LOG, "PAY.JP sandbox");
     }
 
     private static String authScheme(String authorization) {

@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.kessai.sandbox.LoopbackHttpServer;
+import io.kessai.sandbox.LoopbackSandbox;
 import io.kessai.sandbox.NotificationSender;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.URI;
@@ -66,10 +66,8 @@ import java.util.regex.Pattern;
  *
  * <p>The sandbox never logs keys, tokens, card numbers, headers or bodies.
  */
-public final class PaymentOptionsSandbox implements AutoCloseable {
-    static {
-        LoopbackHttpServer.preferNoDelay();
-    }
+public final class PaymentOptionsSandbox
+        extends LoopbackSandbox<PaymentOptionsSandbox, PaymentOptionsSandbox.Settings> {
 
     private static final System.Logger LOG = System.getLogger(PaymentOptionsSandbox.class.getName());
     /** The card number the document's answer echoes. */
@@ -96,7 +94,7 @@ public final class PaymentOptionsSandbox implements AutoCloseable {
      * @param webhookRetries       how many times a webhook is re-sent
      */
     public record Settings(String apiKey, String merchantId, String legalName, int port, Duration slowTime,
-                           Duration webhookRetryInterval, int webhookRetries) {
+                           Duration webhookRetryInterval, int webhookRetries) implements LoopbackSandbox.Listening {
         public Settings {
             Objects.requireNonNull(apiKey, "apiKey");
             Objects.requireNonNull(merchantId, "merchantId");
@@ -134,42 +132,27 @@ public final class PaymentOptionsSandbox implements AutoCloseable {
     /** One attempt to deliver a webhook: the transaction, the HTTP status answered (0: none). */
     public record WebhookAttempt(String transactionId, String url, int attempt, int status) {}
 
-    private final Settings settings;
     private final PaymentOptionsState state;
     private final ObjectMapper json = new ObjectMapper();
     private final Clock clock;
     private final NotificationSender<WebhookAttempt> webhooks =
-            new NotificationSender<>(LOG, "paymentoptions-sandbox-webhook", "paymentoptions sandbox: webhook");
-    private LoopbackHttpServer server;
+            closedWithSandbox(new NotificationSender<>(LOG, "paymentoptions-sandbox-webhook",
+                    "paymentoptions sandbox: webhook"));
 
     public PaymentOptionsSandbox(Settings settings) {
         this(settings, new PaymentOptionsState(), Clock.systemUTC());
     }
 
     public PaymentOptionsSandbox(Settings settings, PaymentOptionsState state, Clock clock) {
-        this.settings = Objects.requireNonNull(settings, "settings");
+        super(LOG, "paymentoptions sandbox", "paymentoptions-sandbox", 64, 8, settings);
         this.state = Objects.requireNonNull(state, "state");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    public synchronized PaymentOptionsSandbox start() {
-        if (server == null) {
-            try {
-                server = LoopbackHttpServer.start("paymentoptions-sandbox", settings.port(), 64, 8, this::handle);
-            } catch (IOException e) {
-                throw new IllegalStateException("paymentoptions sandbox could not listen on port " + settings.port(), e);
-            }
-        }
-        return this;
-    }
-
     /** The API root, {@code http://127.0.0.1:<port>/api/v1} (the base-url of the provider). */
+    @Override
     public String baseUrl() {
-        return server.baseUrl() + API_ROOT;
-    }
-
-    public Settings settings() {
-        return settings;
+        return serverUrl() + API_ROOT;
     }
 
     /** Every transaction made, oldest first. */
@@ -189,18 +172,10 @@ public final class PaymentOptionsSandbox implements AutoCloseable {
         notify(t);
     }
 
-    @Override
-    public synchronized void close() {
-        webhooks.close();
-        if (server != null) {
-            server.close();
-            server = null;
-        }
-    }
-
     // ---- HTTP --------------------------------------------------------------------------------------------
 
-    private void handle(HttpExchange exchange) throws IOException {
+    @Override
+    protected void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             if (!PAYMENT_PATH.equals(path)) {
@@ -221,11 +196,8 @@ public final class PaymentOptionsSandbox implements AutoCloseable {
                 error(exchange, 415, "ERR0415", "Content-Type must be application/json.", null);
                 return;
             }
-            byte[] raw;
-            try (InputStream in = exchange.getRequestBody()) {
-                raw = in.readNBytes(MAX_BODY + 1);
-            }
-            if (raw.length > MAX_BODY) {
+            byte[] raw = LoopbackHttpServer.readBody(exchange, MAX_BODY);
+            if (raw == null) {
                 error(exchange, 413, "ERR0413", "Payload Too Large.", null);
                 return;
             }
@@ -255,7 +227,7 @@ public final class PaymentOptionsSandbox implements AutoCloseable {
     private boolean authorized(HttpExchange exchange) {
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         String apiKey = exchange.getRequestHeaders().getFirst("x-api-key");
-        return equal(authorization, "Basic " + settings.apiKey()) && equal(apiKey, settings.apiKey());
+        return equal(authorization, "Basic " + settings().apiKey()) && equal(apiKey, settings().apiKey());
     }
 
     private static boolean equal(String given, String expected) {
@@ -293,7 +265,7 @@ public final class PaymentOptionsSandbox implements AutoCloseable {
         if (!ipLiteral(text(body, "customer_ip"))) {
             fieldError(errors, "customer_ip", "must be an IPv4 or IPv6 address");
         }
-        if (!equal(text(body, "merchant_id"), settings.merchantId())) {
+        if (!equal(text(body, "merchant_id"), settings().merchantId())) {
             fieldError(errors, "merchant_id", "is not a merchant of this API key");
         }
         JsonNode urls = body.get("return_url");
@@ -378,7 +350,7 @@ public final class PaymentOptionsSandbox implements AutoCloseable {
         notify(t);
         if (words.contains("slow")) {
             try {
-                Thread.sleep(settings.slowTime().toMillis());
+                Thread.sleep(settings().slowTime().toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -395,7 +367,7 @@ public final class PaymentOptionsSandbox implements AutoCloseable {
         a.putObject("gateway_response").put("version", "1").put("type", success ? "INFO" : "ERROR")
                 .put("message", message).put("code", code);
         ObjectNode merchant = a.putObject("merchant_details");
-        merchant.put("legal_name", settings.legalName()).put("mid", settings.merchantId())
+        merchant.put("legal_name", settings().legalName()).put("mid", settings().merchantId())
                 .put("merchant_txn_ref", text(body, "merchant_txn_ref"));
         merchant.putObject("billing_details").set("billing_address", body.get("billing_address").deepCopy());
         merchant.putObject("device_details").put("visited_ip", text(body, "customer_ip"))
@@ -416,8 +388,8 @@ public final class PaymentOptionsSandbox implements AutoCloseable {
     }
 
     private void notify(PaymentOptionsState.Transaction t) {
-        webhooks.send(t.webhookUrl(), t.answer(), "application/json", settings.webhookRetryInterval(),
-                settings.webhookRetries(), "transaction " + t.id(),
+        webhooks.send(t.webhookUrl(), t.answer(), "application/json", settings().webhookRetryInterval(),
+                settings().webhookRetries(), "transaction " + t.id(),
                 attempt -> attempt.status() >= 200 && attempt.status() < 300,
                 attempt -> new WebhookAttempt(t.id(), t.webhookUrl(), attempt.number(), attempt.status()));
     }
