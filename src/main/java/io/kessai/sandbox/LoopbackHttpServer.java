@@ -70,11 +70,23 @@ public final class LoopbackHttpServer implements AutoCloseable {
         return baseUrl;
     }
 
-    /** Stops listening at once and interrupts the answering threads. */
+    /**
+     * Stops listening at once, lets the answers in progress finish for up to two seconds (a sandbox that keeps its
+     * state in Kessai's database must not be interrupted in a write: H2 closes a file channel whose writing
+     * thread is interrupted), then interrupts what is left.
+     */
     @Override
     public void close() {
         server.stop(0);
-        pool.shutdownNow();
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                pool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            pool.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
