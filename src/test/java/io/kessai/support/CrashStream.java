@@ -241,7 +241,7 @@ public final class CrashStream {
         for (int attempt = 0; ; attempt++) {
             if (attempt > 0) {
                 retries.incrementAndGet();
-                sleep(backoff);
+                awaitKessaiAnswering(backoff, giveUp);
                 backoff = Math.min(1000, backoff * 2);
             }
             if (System.nanoTime() > giveUp) {
@@ -631,13 +631,30 @@ public final class CrashStream {
         }
     }
 
-    /** The client's backoff between retries (it is the simulated client's behaviour, not a wait in the test). */
-    private static void sleep(long millis) {
+    /**
+     * Before a retry: the client waits until Kessai answers HTTP again (it may be restarting after a kill), at its
+     * backoff pace, and no longer than its give-up time.
+     */
+    private void awaitKessaiAnswering(long backoffMillis, long giveUpNanos) {
+        long left = Math.max(1, (giveUpNanos - System.nanoTime()) / 1_000_000);
         try {
-            Thread.sleep(millis);
+            org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(Math.min(backoffMillis, left)))
+                    .pollInterval(Duration.ofMillis(backoffMillis)).atMost(Duration.ofMillis(left + backoffMillis))
+                    .until(this::kessaiAnswers);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // the caller's give-up check decides
+        }
+    }
+
+    private boolean kessaiAnswers() {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(kessai.baseUrl() + "/payments/nope"))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() > 0;
+        } catch (IOException e) {
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            return false;
         }
     }
 
