@@ -9,10 +9,16 @@ public final class Money {
     private Money() {
     }
 
-    /** Decimals a currency allows: JPY 0, USD 2 (SGP-USD is US dollars settled in Singapore). */
+    /**
+     * Decimals a currency allows: JPY 0, USD 2 (SGP-USD is US dollars settled in Singapore); USDT, the ERC-20 token
+     * of ITO-Japan's wallet deposits, 6 (the token's decimals).
+     */
     public static int fractionDigits(String currency) {
         if ("SGP-USD".equals(currency)) {
             return 2;
+        }
+        if ("USDT".equals(currency)) {
+            return 6;
         }
         return Math.max(0, Currency.getInstance(currency).getDefaultFractionDigits());
     }

@@ -33,7 +33,9 @@ public final class ItoJapanModule implements ProviderModule {
 
     @Override
     public List<Setting> settings() {
-        return ItoJapanSettings.SETTINGS;
+        List<Setting> all = new java.util.ArrayList<>(ItoJapanSettings.SETTINGS);
+        all.addAll(ItoJapanMarketplaceSettings.SETTINGS);
+        return List.copyOf(all);
     }
 
     @Override
@@ -42,6 +44,14 @@ public final class ItoJapanModule implements ProviderModule {
         context.bind("itoJapanRequests", new ItoJapanRequests(settings, context.json(), context.clock()));
         context.bind("itoJapanAnswers", new ItoJapanAnswers(context.json()));
         context.bind("itoJapanCallback", new ItoJapanCallback(context.payments()));
+        ItoJapanMarketplaceSettings marketplace = ItoJapanMarketplaceSettings.from(context::find);
+        context.bind("itoJapanMarketplace", new ItoJapanMarketplace(settings, marketplace, context.json(), context.clock()));
+        context.bind("itoJapanSettlementPolling", new ItoJapanSettlementPolling(marketplace, context.transfers(),
+                context.json(), context.clock()));
+        if (!marketplace.pollingEnabled()) {
+            // the schedule's route does not start
+            context.override(P + "transfers.enabled", "false");
+        }
         int inFlight = context.integer(P + "in-flight");
         return new Installed(new ItoJapanProvider(),
                 new ItoJapanWebhookVerifier(settings, context.json(), context.clock()), path -> inFlight);

@@ -62,6 +62,8 @@ import java.util.regex.Pattern;
  *       {@code {code:200,status:"ok",message:"Transaction is valid"}}; anything else, unknown or not paid (there is
  *       no transaction yet), answers HTTP 404 {@code {code:404,status:"error",message:"Transaction not found"}},
  *       the only two shapes the document shows.</li>
+ *   <li>The Marketplace API (orders, order, ship, settlements) and the wallet deposit history under
+ *       {@code /api/merchant/}: {@link ItoJapanMarketplaceApi}, over the records of {@link #marketplace()}.</li>
  * </ul>
  *
  * <h2>Body rules of /payment/process</h2>
@@ -150,6 +152,8 @@ public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJ
     private final ObjectMapper json = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private final SecureRandom random = new SecureRandom();
+    private final ItoJapanMarketplaceState marketplace;
+    private final ItoJapanMarketplaceApi marketplaceApi;
     private final NotificationSender<WebhookAttempt> webhooks =
             closedWithSandbox(new NotificationSender<>(LOG, "ito-japan-sandbox-webhook", "ITO-Japan sandbox: webhook"));
 
@@ -161,6 +165,22 @@ public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJ
         super(LOG, "ITO-Japan sandbox", "ito-japan-sandbox", 64, 8, settings);
         this.payments = Objects.requireNonNull(payments, "payments");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.marketplace = new ItoJapanMarketplaceState(clock);
+        this.marketplace.addMerchant(settings.accessKey(), settings.secretKey());
+        this.marketplaceApi = new ItoJapanMarketplaceApi(marketplace, json, clock);
+    }
+
+    /**
+     * The Marketplace and wallet records the sandbox serves under {@code /api/merchant/} (see
+     * {@link ItoJapanMarketplaceApi}); the sandbox's own access key is its first merchant.
+     */
+    public ItoJapanMarketplaceState marketplace() {
+        return marketplace;
+    }
+
+    /** Every request the Marketplace API answered, oldest first. */
+    public List<ItoJapanMarketplaceApi.Request> marketplaceRequests() {
+        return marketplaceApi.requests();
     }
 
     /** Every payment initiated, oldest first. */
@@ -221,7 +241,13 @@ public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJ
                         checkoutAction(exchange, path.endsWith("/pay"));
                     }
                 }
-                default -> error(exchange, 404, "Not found.");
+                default -> {
+                    if (path.startsWith(ItoJapanMarketplaceApi.PREFIX)) {
+                        marketplaceApi.handle(exchange, path, method);
+                    } else {
+                        error(exchange, 404, "Not found.");
+                    }
+                }
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "ITO-Japan sandbox: internal error " + e.getClass().getSimpleName());
