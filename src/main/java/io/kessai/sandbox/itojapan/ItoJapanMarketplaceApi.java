@@ -64,6 +64,7 @@ public final class ItoJapanMarketplaceApi {
     private static final Pattern TRACKING = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final Pattern TIMESTAMP = Pattern.compile("[0-9]{1,12}");
     private static final Pattern WHOLE = Pattern.compile("[0-9]{1,9}");
+    private static final String SIGNED = "itoJapanMarketplaceSigned";
 
     /** One request the API answered: whether it carried verified signature headers, and its HTTP status. */
     public record Request(String method, String path, String query, boolean signed, int status) {
@@ -88,13 +89,10 @@ public final class ItoJapanMarketplaceApi {
     }
 
     void handle(HttpExchange exchange, String path, String method) throws IOException {
-        String query = exchange.getRequestURI().getRawQuery();
-        boolean[] signed = {false};
-        int status = serve(exchange, path, method, signed);
-        requests.add(new Request(method, path, query, signed[0], status));
+        serve(exchange, path, method);
     }
 
-    private int serve(HttpExchange exchange, String path, String method, boolean[] signed) throws IOException {
+    private int serve(HttpExchange exchange, String path, String method) throws IOException {
         ItoJapanMarketplaceState.Merchant merchant = merchant(exchange);
         if (merchant == null) {
             return error(exchange, 401, "Invalid API credentials.");
@@ -110,7 +108,7 @@ public final class ItoJapanMarketplaceApi {
             if (refused != null) {
                 return error(exchange, 401, refused);
             }
-            signed[0] = true;
+            exchange.setAttribute(SIGNED, Boolean.TRUE);
         }
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
         Matcher ship = SHIP.matcher(path);
@@ -321,6 +319,9 @@ public final class ItoJapanMarketplaceApi {
     }
 
     private int send(HttpExchange exchange, int status, ObjectNode body) {
+        // recorded before the answer leaves: a client that got its answer finds its request here
+        requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                exchange.getRequestURI().getRawQuery(), Boolean.TRUE.equals(exchange.getAttribute(SIGNED)), status));
         try {
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             LoopbackHttpServer.respond(exchange, status, json.writeValueAsBytes(body));
