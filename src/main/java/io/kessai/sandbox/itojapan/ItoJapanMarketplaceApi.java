@@ -64,7 +64,6 @@ public final class ItoJapanMarketplaceApi {
     private static final Pattern TRACKING = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final Pattern TIMESTAMP = Pattern.compile("[0-9]{1,12}");
     private static final Pattern WHOLE = Pattern.compile("[0-9]{1,9}");
-    private static final String SIGNED = "itoJapanMarketplaceSigned";
 
     /** One request the API answered: whether it carried verified signature headers, and its HTTP status. */
     public record Request(String method, String path, String query, boolean signed, int status) {
@@ -74,6 +73,8 @@ public final class ItoJapanMarketplaceApi {
     private final ObjectMapper json;
     private final Clock clock;
     private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+    /** Whether the request this thread serves came signed (the JDK server shares exchange attributes across requests). */
+    private final ThreadLocal<Boolean> signed = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     ItoJapanMarketplaceApi(ItoJapanMarketplaceState state, ObjectMapper json, Clock clock) {
         this.state = state;
@@ -89,7 +90,12 @@ public final class ItoJapanMarketplaceApi {
     }
 
     void handle(HttpExchange exchange, String path, String method) throws IOException {
-        serve(exchange, path, method);
+        signed.set(Boolean.FALSE);
+        try {
+            serve(exchange, path, method);
+        } finally {
+            signed.remove();
+        }
     }
 
     private int serve(HttpExchange exchange, String path, String method) throws IOException {
@@ -108,7 +114,7 @@ public final class ItoJapanMarketplaceApi {
             if (refused != null) {
                 return error(exchange, 401, refused);
             }
-            exchange.setAttribute(SIGNED, Boolean.TRUE);
+            signed.set(Boolean.TRUE);
         }
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
         Matcher ship = SHIP.matcher(path);
@@ -321,7 +327,7 @@ public final class ItoJapanMarketplaceApi {
     private int send(HttpExchange exchange, int status, ObjectNode body) {
         // recorded before the answer leaves: a client that got its answer finds its request here
         requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                exchange.getRequestURI().getRawQuery(), Boolean.TRUE.equals(exchange.getAttribute(SIGNED)), status));
+                exchange.getRequestURI().getRawQuery(), signed.get(), status));
         try {
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             LoopbackHttpServer.respond(exchange, status, json.writeValueAsBytes(body));

@@ -40,6 +40,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
                 "kessai.providers.ito-japan.base-url=http://ito.test",
                 "kessai.providers.ito-japan.access-key=51a4bd18-5bc1-4eaa-97b0-c09323398883",
                 "kessai.providers.ito-japan.secret-key=ito-routes-secret",
+                "kessai.providers.ito-japan.transfers.enabled=false",
                 "kessai.providers.ito-japan.retry.initial-delay-ms=10",
                 "kessai.providers.ito-japan.retry.max-delay-ms=50"},
         configurationClasses = ItoJapanRoutesTest.Wiring.class,
