@@ -14,8 +14,9 @@ import java.util.Optional;
 
 /**
  * ITO-Japan hosted payments as a Kessai provider module: HMAC-signed {@code /payment/process}, the customer sent to
- * ITO-Japan's checkout page and back, signed webhooks confirmed by {@code /payment/check-validity}. Its routes are
- * {@code routes/providers/ito-japan.camel.yaml}.
+ * ITO-Japan's checkout page and back, signed webhooks confirmed by {@code /payment/check-validity}; the Marketplace
+ * API for an embedding application ({@link ItoJapanMarketplace}) and the settlement and wallet deposit polling
+ * ({@link ItoJapanSettlementPolling}). Its routes are {@code routes/providers/ito-japan.camel.yaml}.
  */
 public final class ItoJapanModule implements ProviderModule {
     private static final String P = ItoJapanSettings.P;
