@@ -28,6 +28,9 @@ public final class KessaiInstance implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .followRedirects(HttpClient.Redirect.NEVER).build();
 
+    /** Set by {@link #record()}: every request sent through this instance (and its {@link RawHttp}) from then on. */
+    private volatile HttpRecorder recorder;
+
     private KessaiInstance(KessaiMain main, int port) {
         this.main = main;
         this.port = port;
@@ -158,10 +161,30 @@ public final class KessaiInstance implements AutoCloseable {
         return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
+    /** Records every request sent to this Kessai from now on, here and through {@link RawHttp#to(KessaiInstance)}. */
+    public HttpRecorder record() {
+        HttpRecorder r = recorder;
+        if (r == null) {
+            recorder = r = new HttpRecorder();
+        }
+        return r;
+    }
+
+    /** The recorder of {@link #record()}, or null while not recording. */
+    public HttpRecorder recorder() {
+        return recorder;
+    }
+
     /** Sends any request to Kessai (for tests that need headers the helpers above do not set). */
     public Answer send(HttpRequest request) {
         try {
             HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpRecorder rec = recorder;
+            if (rec != null && request.uri().getPort() == port) {
+                String target = request.uri().getRawPath() + (request.uri().getRawQuery() == null ? "" : "?" + request.uri().getRawQuery());
+                rec.add(new HttpRecorder.Recorded(request.method(), target, HttpRecorder.lowerCase(request.headers().map()),
+                        HttpRecorder.body(request), r.statusCode(), HttpRecorder.lowerCase(r.headers().map()), r.body()));
+            }
             return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(null),
                     r.headers().firstValue("Location").orElse(null));
         } catch (IOException e) {
