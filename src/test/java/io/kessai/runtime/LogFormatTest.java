@@ -108,6 +108,9 @@ class LogFormatTest {
         configurator.doConfigure(LogFormatTest.class.getClassLoader().getResource("logback.xml"));
         List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
         context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(appenders::add);
+        // a warning makes logback print its whole status list on the console before Kessai's first line
+        assertThat(context.getStatusManager().getCopyOfStatusList())
+                .as("logback's status of logback.xml").allMatch(st -> st.getLevel() < ch.qos.logback.core.status.Status.WARN);
         context.stop();
         assertThat(appenders).as("the root's appenders").hasSize(1);
         return ((ConsoleAppender<ILoggingEvent>) appenders.get(0)).getEncoder();
