@@ -58,6 +58,7 @@ public final class BrowserReturns {
                 .filter(p -> p.provider().equals(provider))
                 .orElseThrow(() -> new KessaiException(ErrorCode.NOT_FOUND, "no " + provider + " payment is returned to here"));
         exchange.setProperty(Flow.PAYMENT, payment);
+        PaymentLog.enter(exchange, payment, "callback");
         boolean open = payment.status() == PaymentStatus.REQUIRES_ACTION;
         exchange.setProperty(Flow.CALL_UPSTREAM, open);
         exchange.setProperty(STEP, read.next().wire());

@@ -138,6 +138,8 @@ public final class PaymentService {
         }
         exchange.setProperty(Flow.REPLAY_HEADER, charge == null);
         exchange.setProperty(Flow.PAYMENT, existing);
+        PaymentLog.enter(exchange, existing, charge != null ? "charge"
+                : existing.status() == PaymentStatus.PENDING ? "inquiry" : "replay");
         if (charge != null) {
             // A new payment: its charge operation (and upstream key) committed with it; send it now.
             exchange.setProperty(Flow.CALL_UPSTREAM, true);
@@ -223,6 +225,7 @@ public final class PaymentService {
         try {
             PaymentStore.Operation charge = store.insert(record, idempotencyKey, "api", stateMachine.created(record),
                     stateMachine.schedule(record, null), "charge");
+            PaymentLog.created(record, "api");
             return new Created(record, charge);
         } catch (StoreException e) {
             if (!e.isUniqueViolation()) {
@@ -361,6 +364,7 @@ public final class PaymentService {
         locks.lock(payment.paymentId());
         exchange.getExchangeExtension().addOnCompletion(new UnlockOnCompletion(locks, payment.paymentId()));
         PaymentRecord current = store.find(payment.paymentId()).orElseThrow();
+        PaymentLog.enter(exchange, current, verb);
         exchange.setProperty(Flow.PAYMENT, current);
         exchange.setProperty(Flow.PROVIDER, current.provider());
         exchange.setProperty(Flow.AMOUNT, amount);

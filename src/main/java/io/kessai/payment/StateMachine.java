@@ -51,7 +51,13 @@ public final class StateMachine {
      * outcome in the same transaction: the operation's end, the status change and its event commit together.
      */
     public PaymentRecord apply(String paymentId, ProviderOutcome outcome, Notice notice, PaymentStore.Settlement settle) {
-        return store.update(paymentId, current -> decide(current, outcome, notice).settling(settle));
+        PaymentStatus[] before = new PaymentStatus[1];
+        PaymentRecord after = store.update(paymentId, current -> {
+            before[0] = current.status();
+            return decide(current, outcome, notice).settling(settle);
+        });
+        PaymentLog.stateChanged(before[0], after, notice.source());
+        return after;
     }
 
     private PaymentStore.Changed<PaymentRecord> decide(PaymentRecord current, ProviderOutcome outcome, Notice notice) {

@@ -97,8 +97,8 @@ public final class UpstreamCalls {
         Duration budget = policies.of(provider).attemptBudget();
         Duration limit = budget.compareTo(remaining) < 0 ? budget : remaining;
         Exchange attempt = exchange.copy();
-        java.util.concurrent.Future<Exchange> running = executor(exchange).submit(() ->
-                producer(exchange).send(exchange.getProperty(ATTEMPT, String.class), attempt));
+        java.util.concurrent.Future<Exchange> running = executor(exchange).submit(io.kessai.payment.PaymentLog.withContext(() ->
+                producer(exchange).send(exchange.getProperty(ATTEMPT, String.class), attempt)));
         try {
             running.get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
@@ -214,5 +214,8 @@ public final class UpstreamCalls {
         store.recordAttempt(new UpstreamAttempt(payment == null ? null : payment.paymentId(), provider(exchange),
                 exchange.getProperty(Flow.UPSTREAM_PATH, String.class), op == null ? null : op.upstreamKey(),
                 status, providerCode, outcome, millis));
+        io.kessai.payment.PaymentLog.upstreamAttempt(payment, provider(exchange), op == null ? null : op.kind(),
+                exchange.getProperty(Flow.UPSTREAM_PATH, String.class), exchange.getProperty(ATTEMPTS, 1, Integer.class),
+                outcome, status, providerCode, millis);
     }
 }

@@ -13,6 +13,8 @@ import java.util.Properties;
  */
 public final class KessaiMain {
     private final Main main;
+    /** The log format before this Kessai applied kessai.log.format (null: it changed nothing), put back at stop. */
+    private volatile String logFormatBefore;
 
     public KessaiMain(Properties overrides) {
         main = new Main(KessaiMain.class);
@@ -30,6 +32,11 @@ public final class KessaiMain {
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
+                // logback chose its format from the system property or the environment; the configuration decides.
+                String before = LogFormat.apply(new Kessai.Config(support.getCamelContext()).find(LogFormat.KEY));
+                if (before != null && logFormatBefore == null) {
+                    logFormatBefore = before;
+                }
                 Kessai.bind(support.getCamelContext());
                 // camel-main takes the HTTP server factory it finds in the registry: Kessai's limits and problems.
                 support.getCamelContext().getRegistry().bind("kessaiHttpServerFactory", new KessaiHttpServer.Factory());
@@ -85,6 +92,14 @@ public final class KessaiMain {
     }
 
     public void stop() throws Exception {
-        main.stop();
+        try {
+            main.stop();
+        } finally {
+            String before = logFormatBefore;
+            if (before != null) {
+                logFormatBefore = null;
+                LogFormat.apply(before);
+            }
+        }
     }
 }

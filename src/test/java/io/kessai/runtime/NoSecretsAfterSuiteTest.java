@@ -224,6 +224,15 @@ class NoSecretsAfterSuiteTest {
     }
 
     @Test
+    void noSecretOrCardTokenInTheJsonLog() {
+        List<String> json = logs.jsonLinesDecoded();
+        assertThat(json).as("the JSON lines of Kessai's state changes and upstream attempts")
+                .anyMatch(l -> l.contains("\"loggerName\":\"io.kessai.payment.StateMachine\""))
+                .anyMatch(l -> l.contains("\"loggerName\":\"io.kessai.provider.UpstreamCalls\""));
+        assertClean("the JSON log", json, true);
+    }
+
+    @Test
     void noSecretOrCardTokenInTheEventsTheConsumerReceived() {
         List<JsonNode> events = sink.received();
         assertThat(events).as("events received").hasSizeGreaterThanOrEqualTo(20);

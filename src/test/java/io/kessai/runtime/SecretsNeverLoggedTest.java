@@ -30,7 +30,9 @@ import org.junit.jupiter.api.TestInstance;
  * Contract section 7: a secret is never written to a log, an event or an error message. Kessai runs in GMO token
  * mode with a distinctive shop password; every log line written while it charges, declines, goes through 3-D Secure,
  * retries, renews its token, fails authentication and rejects orders is searched for the password, its Basic form,
- * the card tokens and any Bearer token. The audit trail and the API answers are searched too.
+ * the card tokens and any Bearer token. The audit trail and the API answers are searched too. Kessai runs with
+ * {@code kessai.log.format=json}: the same lines as JSON (MDC included) are searched as well, and the state changes
+ * and upstream attempts are there at INFO with the payment's context.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecretsNeverLoggedTest {
@@ -73,7 +75,8 @@ class SecretsNeverLoggedTest {
                 "kessai.providers.gmo-pg.shop-pass", providerPass,
                 "kessai.sandbox.gmo-pg.shop-id", SHOP_ID,
                 "kessai.sandbox.gmo-pg.shop-pass", SHOP_PASS,
-                "kessai.providers.gmo-pg.auth-mode", "token");
+                "kessai.providers.gmo-pg.auth-mode", "token",
+                "kessai.log.format", "json");
     }
 
     @Test
@@ -146,6 +149,54 @@ class SecretsNeverLoggedTest {
         assertThat(capturedLines()).as("the appender captured a line written while payments ran (the 502 retry)")
                 .anyMatch(l -> l.startsWith("WARN") && l.contains("RetryableUpstreamAnswer"));
         assertLogsCapturedAndClean();
+        assertJsonLinesCarryThePaymentContext(ok.text("paymentId"), ok.text("orderId"), flaky.text("paymentId"),
+                renewed.text("paymentId"));
+    }
+
+    /** kessai.log.format=json: the console writes JSON; each change and attempt is an INFO line with its context. */
+    private void assertJsonLinesCarryThePaymentContext(String paymentId, String orderId, String flakyId, String capturedId) {
+        var root = ((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory())
+                .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        assertThat(root.getAppender("json")).as("the console appender of kessai.log.format=json")
+                .isInstanceOfSatisfying(ch.qos.logback.core.ConsoleAppender.class, a -> assertThat(a.getEncoder())
+                        .isInstanceOf(ch.qos.logback.classic.encoder.JsonEncoder.class));
+        assertThat(root.getAppender("text")).isNull();
+        List<com.fasterxml.jackson.databind.JsonNode> lines = new ArrayList<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : logs.jsonLines()) {
+            try {
+                lines.add(json.readTree(line));
+            } catch (java.io.IOException e) {
+                throw new AssertionError("a log line that is not one JSON object: " + line, e);
+            }
+        }
+        List<com.fasterxml.jackson.databind.JsonNode> changes = lines.stream()
+                .filter(l -> l.path("loggerName").asText().equals("io.kessai.payment.StateMachine"))
+                .filter(l -> l.at("/mdc/paymentId").asText().equals(paymentId)).toList();
+        assertThat(changes).as("the state changes of %s", paymentId).isNotEmpty().allSatisfy(l -> {
+            assertThat(l.path("level").asText()).isEqualTo("INFO");
+            assertThat(l.at("/mdc/orderId").asText()).isEqualTo(orderId);
+            assertThat(l.at("/mdc/provider").asText()).isEqualTo("gmo-pg");
+        });
+        assertThat(changes).extracting(l -> l.path("formattedMessage").asText())
+                .anyMatch(m -> m.contains("created pending")).anyMatch(m -> m.contains("pending -> captured"));
+        List<String> attempts = lines.stream()
+                .filter(l -> l.path("loggerName").asText().equals("io.kessai.provider.UpstreamCalls"))
+                .filter(l -> l.path("level").asText().equals("INFO"))
+                .filter(l -> l.at("/mdc/provider").asText().equals("gmo-pg"))
+                .map(l -> l.at("/mdc/paymentId").asText() + " " + l.at("/mdc/orderId").asText() + " "
+                        + l.at("/mdc/operation").asText() + " | " + l.path("formattedMessage").asText())
+                .toList();
+        assertThat(attempts).as("upstream attempts").anyMatch(a -> a.startsWith(paymentId + " " + orderId + " charge |")
+                && a.contains("attempt 1: answered, HTTP 201"));
+        assertThat(attempts).anyMatch(a -> a.startsWith(flakyId + " ") && a.contains("attempt 1: retryable, HTTP 502"));
+        assertThat(attempts).anyMatch(a -> a.startsWith(flakyId + " ") && a.contains("attempt 2: answered, HTTP 201"));
+        assertThat(attempts).anyMatch(a -> a.startsWith(capturedId + " ") && a.contains(" capture | "));
+        // the lines of the API request itself carry its context too (not only the two kinds above)
+        assertThat(lines).as("lines written while the capture was processed")
+                .anyMatch(l -> l.at("/mdc/paymentId").asText().equals(capturedId)
+                        && l.at("/mdc/operation").asText().equals("capture")
+                        && l.path("loggerName").asText().equals("io.kessai.payment.StateMachine"));
     }
 
     @Test
@@ -232,5 +283,8 @@ class SecretsNeverLoggedTest {
         assertThat(lines).as("the appender captured Camel's startup lines")
                 .anyMatch(l -> l.startsWith("INFO org.apache.camel"));
         assertNoSecret("the log", lines);
+        List<String> json = logs.jsonLinesDecoded();
+        assertThat(json).as("the JSON log").isNotEmpty();
+        assertNoSecret("the JSON log", json);
     }
 }

@@ -28,6 +28,16 @@ public final class KessaiInstance implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .followRedirects(HttpClient.Redirect.NEVER).build();
 
+    /**
+     * With {@code -Dkessai.test.openapi.validate=true} every instance records what its tests send and answers, and
+     * {@link #close()} fails when an exchange breaks docs/openapi.yaml ({@link OpenApiContract}): the whole suite's
+     * traffic held against the document.
+     */
+    public static final String VALIDATE_ALL = "kessai.test.openapi.validate";
+
+    /** Set by {@link #record()}: every request sent through this instance (and its {@link RawHttp}) from then on. */
+    private volatile HttpRecorder recorder;
+
     private KessaiInstance(KessaiMain main, int port) {
         this.main = main;
         this.port = port;
@@ -84,7 +94,11 @@ public final class KessaiInstance implements AutoCloseable {
         p.put("kessai.sandbox.payjp.webhook-retry-interval-ms", "200");
         p.putAll(settings);
         try {
-            return new KessaiInstance(new KessaiMain(p).start(), port);
+            KessaiInstance instance = new KessaiInstance(new KessaiMain(p).start(), port);
+            if (Boolean.getBoolean(VALIDATE_ALL)) {
+                instance.record();
+            }
+            return instance;
         } catch (Exception e) {
             throw new IllegalStateException("Kessai did not start", e);
         }
@@ -158,10 +172,30 @@ public final class KessaiInstance implements AutoCloseable {
         return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
+    /** Records every request sent to this Kessai from now on, here and through {@link RawHttp#to(KessaiInstance)}. */
+    public HttpRecorder record() {
+        HttpRecorder r = recorder;
+        if (r == null) {
+            recorder = r = new HttpRecorder();
+        }
+        return r;
+    }
+
+    /** The recorder of {@link #record()}, or null while not recording. */
+    public HttpRecorder recorder() {
+        return recorder;
+    }
+
     /** Sends any request to Kessai (for tests that need headers the helpers above do not set). */
     public Answer send(HttpRequest request) {
         try {
             HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpRecorder rec = recorder;
+            if (rec != null && request.uri().getPort() == port) {
+                String target = request.uri().getRawPath() + (request.uri().getRawQuery() == null ? "" : "?" + request.uri().getRawQuery());
+                rec.add(new HttpRecorder.Recorded(request.method(), target, HttpRecorder.lowerCase(request.headers().map()),
+                        HttpRecorder.body(request), r.statusCode(), HttpRecorder.lowerCase(r.headers().map()), r.body()));
+            }
             return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(null),
                     r.headers().firstValue("Location").orElse(null));
         } catch (IOException e) {
@@ -194,6 +228,21 @@ public final class KessaiInstance implements AutoCloseable {
             main.stop();
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+        HttpRecorder r = recorder;
+        if (r != null && Boolean.getBoolean(VALIDATE_ALL)) {
+            OpenApiContract contract = OpenApiContract.load();
+            java.util.List<String> violations = new java.util.ArrayList<>();
+            for (HttpRecorder.Recorded exchange : r.recorded()) {
+                java.util.List<String> v = contract.violations(exchange);
+                if (!v.isEmpty()) {
+                    violations.add(exchange + "\n    " + String.join("\n    ", v));
+                }
+            }
+            if (!violations.isEmpty()) {
+                throw new AssertionError(violations.size() + " exchanges break docs/openapi.yaml:\n"
+                        + String.join("\n", violations));
+            }
         }
     }
 }

@@ -29,15 +29,23 @@ public final class RawHttp {
     private final int port;
     private final Duration readTimeout;
 
+    /** Where each exchange is recorded (the Kessai's recorder when it records), or null. */
+    private final HttpRecorder recorder;
+
     public RawHttp(String host, int port, Duration readTimeout) {
+        this(host, port, readTimeout, null);
+    }
+
+    private RawHttp(String host, int port, Duration readTimeout, HttpRecorder recorder) {
         this.host = host;
         this.port = port;
         this.readTimeout = readTimeout;
+        this.recorder = recorder;
     }
 
     public static RawHttp to(KessaiInstance kessai) {
         java.net.URI uri = java.net.URI.create(kessai.baseUrl());
-        return new RawHttp(uri.getHost(), uri.getPort(), Duration.ofSeconds(30));
+        return new RawHttp(uri.getHost(), uri.getPort(), Duration.ofSeconds(30), kessai.recorder());
     }
 
     /** A request line, headers (Host and Connection: close are added) and raw body bytes (may be null). */
@@ -80,12 +88,35 @@ public final class RawHttp {
                 // what it answered is still there to read.
             }
             Answer answer = read(socket.getInputStream());
+            if (recorder != null) {
+                record(request, answer);
+            }
             return answer.took(Duration.ofNanos(System.nanoTime() - started));
         } catch (SocketTimeoutException e) {
             throw new IllegalStateException("no complete answer within " + readTimeout, e);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The request as written (its request line, headers and the bytes after them) and its answer, to the recorder. */
+    private void record(byte[] request, Answer answer) {
+        String text = new String(request, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        String head = end < 0 ? text : text.substring(0, end);
+        byte[] body = end < 0 ? new byte[0] : java.util.Arrays.copyOfRange(request, end + 4, request.length);
+        String[] lines = head.split("\r\n");
+        String[] requestLine = lines[0].split(" ", 3);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            if (colon > 0) {
+                headers.computeIfAbsent(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                        .add(lines[i].substring(colon + 1).trim());
+            }
+        }
+        recorder.add(new HttpRecorder.Recorded(requestLine[0], requestLine.length > 1 ? requestLine[1] : "", headers, body,
+                answer.status(), answer.headers(), answer.body()));
     }
 
     private static Answer read(InputStream in) throws IOException {
