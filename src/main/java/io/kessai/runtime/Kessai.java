@@ -224,6 +224,9 @@ public final class Kessai {
                 config.integer("kessai.webhooks.confirm-attempts")));
         registry.bind("kessaiJanitor", new Janitor(store, stateMachine, janitorSchedule, reconciliation,
                 config.integer("kessai.janitor.batch-size"), inFlightGrace));
+        // The scheduled-capture pass captures a batch on these threads; shut down with the context.
+        registry.bind("kessaiCaptureThreads", context.getExecutorServiceManager().newFixedThreadPool(
+                ScheduledCaptures.class, "kessai-scheduled-captures", config.integer("kessai.captures.parallelism")));
         registry.bind("kessaiScheduledCaptures", new ScheduledCaptures(store, config.backoff("kessai.captures.retry"),
                 config.integer("kessai.captures.batch-size")));
         configureQuartz(context, config, database);

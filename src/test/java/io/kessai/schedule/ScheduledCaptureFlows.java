@@ -188,6 +188,47 @@ abstract class ScheduledCaptureFlows {
         }
     }
 
+    /**
+     * Many captures due at one moment: one pass takes them batch after batch (batch size 4 here) and captures each
+     * batch on several threads at once, and every payment is captured exactly once.
+     */
+    @Test
+    @Order(3)
+    void manyCapturesDueAtOnceAreCapturedInParallelBatchesEachExactlyOnce() throws java.sql.SQLException {
+        Map<String, String> settings = new java.util.HashMap<>(BACKOFF);
+        settings.put("kessai.captures.batch-size", "4");
+        settings.put("kessai.captures.parallelism", "4");
+        long capturesBefore = captureCalls(gmo);
+        try (KessaiInstance k = KessaiInstance.startWith(gmo, db, settings)) {
+            // Authorized for a capture an hour away, then all made due at this moment (however long the
+            // authorizations took on a busy machine).
+            OffsetDateTime at = OffsetDateTime.now(TOKYO).plusHours(1).truncatedTo(ChronoUnit.MILLIS);
+            List<String> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                var created = k.post("/payments", Orders.json(scheduledAt(at)));
+                assertThat(created.status()).as(created.body()).isEqualTo(201);
+                ids.add(created.text("paymentId"));
+            }
+            assertThat(captureCalls(gmo)).isEqualTo(capturesBefore);
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password());
+                 java.sql.PreparedStatement due = c.prepareStatement(
+                         "UPDATE payments SET capture_due_at = ? WHERE payment_id = ?")) {
+                for (String id : ids) {
+                    due.setObject(1, OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1));
+                    due.setString(2, id);
+                    assertThat(due.executeUpdate()).isEqualTo(1);
+                }
+            }
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    ids.stream().allMatch(id -> "captured".equals(k.get("/payments/" + id).text("status"))));
+            for (String id : ids) {
+                assertThat(captureRequests(gmo, k, id)).as(id).extracting(GmoSandbox.RecordedRequest::status)
+                        .containsExactly(201);
+            }
+            assertThat(gmo.maxInFlight("/order/capture")).as("captures made at once").isGreaterThan(1);
+        }
+    }
+
     private void cancelAtTheProvider(String accessId) throws IOException, InterruptedException {
         String basic = Base64.getEncoder().encodeToString((gmo.settings().shopId() + ":" + gmo.settings().shopPass())
                 .getBytes(StandardCharsets.UTF_8));

@@ -193,6 +193,11 @@ public final class KessaiProcess implements AutoCloseable {
         }
     }
 
+    /** The child's process id (benchmarks read its CPU time and resident memory from /proc). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean alive() {
         return process != null && process.isAlive();
     }

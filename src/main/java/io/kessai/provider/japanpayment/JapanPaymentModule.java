@@ -53,15 +53,18 @@ public final class JapanPaymentModule implements ProviderModule {
 
     /**
      * The Japan Payment sandbox verifies Kessai's signatures with Kessai's public key and signs with its own.
-     * Without a configured private key Kessai makes a key pair for this run (never written anywhere).
+     * Without a configured private key Kessai signs with a merchant key made for the sandbox. Both pairs are made on
+     * the first start and kept in the sandbox's table ({@code sandbox_japan_payment_keys}): an RSA 2048 prime search
+     * was the slowest step of every start while the JIT is cold. A configured key is never stored.
      */
     @Override
     public Optional<String> startSandbox(ProviderContext context) {
         String key = P + "private-key";
-        // The two RSA 2048 key pairs are the slowest part of Kessai's start (a prime search each, hundreds of
-        // milliseconds before the JIT has compiled BigInteger): the sandbox's is made on another thread while
-        // Kessai's own is made (or read) here, so that on two cores they cost the time of one.
-        CompletableFuture<KeyPair> sandboxKey = CompletableFuture.supplyAsync(JapanPaymentSignature::newKeyPair,
+        io.kessai.sandbox.japanpayment.JdbcJapanPaymentKeys keys =
+                new io.kessai.sandbox.japanpayment.JdbcJapanPaymentKeys(context.dataSource());
+        // On a first start the two pairs are made at once, on two threads: on two cores they cost the time of one.
+        CompletableFuture<KeyPair> sandboxKey = CompletableFuture.supplyAsync(
+                () -> keys.loadOrMake("sandbox", JapanPaymentSignature::newKeyPair),
                 runnable -> {
                     Thread thread = new Thread(runnable, "japan-payment-sandbox-key");
                     thread.setDaemon(true);
@@ -71,7 +74,7 @@ public final class JapanPaymentModule implements ProviderModule {
         try {
             String configured = context.find(key);
             if (configured == null) {
-                KeyPair pair = JapanPaymentSignature.newKeyPair();
+                KeyPair pair = keys.loadOrMake("merchant", JapanPaymentSignature::newKeyPair);
                 context.override(key, JapanPaymentSignature.pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
                 merchantPublic = pair.getPublic();
             } else {

@@ -319,7 +319,6 @@ public final class GmoSandbox extends LoopbackSandbox<GmoSandbox, GmoSandbox.Set
         }
     }
 
-    private final GmoOpenApi openApi;
     private final GmoPayments payments;
     private final GmoOrders store;
     private volatile Clock clock = Clock.systemUTC();
@@ -349,7 +348,6 @@ public final class GmoSandbox extends LoopbackSandbox<GmoSandbox, GmoSandbox.Set
     public GmoSandbox(Settings settings, GmoOrders store) {
         super(LOG, "GMO-PG sandbox", "gmo-sandbox", 256, 64, settings);
         this.store = Objects.requireNonNull(store, "store");
-        this.openApi = GmoOpenApi.get();
         this.payments = new GmoPayments(() -> clock.instant(), this::baseUrl, store);
         for (GmoOrders.StoredReply r : store.replies()) {
             KeyEntry entry = new KeyEntry(r.path(), r.created());
@@ -747,7 +745,8 @@ public final class GmoSandbox extends LoopbackSandbox<GmoSandbox, GmoSandbox.Set
 
     private Reply execute(HttpExchange exchange, Endpoint endpoint, String key, String instance) {
         JsonNode body = readJson(exchange);
-        openApi.validateRequest(endpoint.schema, body);
+        // The OpenAPI document and its validators are read on the first request, not at start-up (JVM-wide, once).
+        GmoOpenApi.get().validateRequest(endpoint.schema, body);
         GmoPayments.Answer answer = switch (endpoint) {
             case CREDIT_CHARGE -> payments.charge(body, key);
             case CREDIT_ONFILE_CHARGE -> payments.onfileCharge(body, key);
@@ -827,7 +826,7 @@ public final class GmoSandbox extends LoopbackSandbox<GmoSandbox, GmoSandbox.Set
                 throw GmoProblem.invalidParameter("body");
             }
         }
-        openApi.validateRequest("TokenRequest", form);
+        GmoOpenApi.get().validateRequest("TokenRequest", form);
         String token = Base64.getEncoder().encodeToString(
                 (UUID.randomUUID() + ":" + String.format(Locale.ROOT, "%013d", clock.millis()))
                         .getBytes(StandardCharsets.UTF_8));

@@ -480,7 +480,23 @@ public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJ
 
     // ---- webhooks ----------------------------------------------------------------------------------------
 
-    private void notify(ItoJapanPayments.Payment p, Webhook kind) {
+    /** A webhook as the provider signs it: the exact body sent, its {@code X-Timestamp} and {@code X-Signature}. */
+    public record SignedWebhook(String body, String timestamp, String signature) {}
+
+    /**
+     * The genuine webhook of a paid payment, signed now, without sending it (a load generator sends it at its own
+     * pace; the sandbox's check-validity confirms it).
+     */
+    public SignedWebhook signedWebhook(String paymentId) {
+        ItoJapanPayments.Payment p = payments.find(paymentId)
+                .orElseThrow(() -> new IllegalArgumentException("no payment " + paymentId));
+        if (p.status() != ItoJapanPayments.Status.PAID) {
+            throw new IllegalStateException("payment " + paymentId + " is not paid");
+        }
+        return sign(p, Webhook.GENUINE);
+    }
+
+    private SignedWebhook sign(ItoJapanPayments.Payment p, Webhook kind) {
         ObjectNode body = json.createObjectNode().put("code", 200).put("status", "ok").put("payment_id", p.paymentId())
                 .put("transaction", p.transaction());
         // as written, with their decimals (100.00, 5.00), as the document shows them
@@ -504,10 +520,15 @@ public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJ
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        return new SignedWebhook(sent, String.valueOf(timestamp), signature);
+    }
+
+    private void notify(ItoJapanPayments.Payment p, Webhook kind) {
+        SignedWebhook signed = sign(p, kind);
         // a forged, stale or re-serialized webhook is refused every time: it is sent once
         int retries = kind == Webhook.GENUINE ? settings().webhookRetries() : 0;
-        webhooks.send(p.webHook(), sent, "application/json",
-                Map.of("X-Timestamp", String.valueOf(timestamp), "X-Signature", signature),
+        webhooks.send(p.webHook(), signed.body(), "application/json",
+                Map.of("X-Timestamp", signed.timestamp(), "X-Signature", signed.signature()),
                 settings().webhookRetryInterval(), retries, "payment " + p.paymentId(),
                 attempt -> attempt.status() >= 200 && attempt.status() < 300,
                 attempt -> new WebhookAttempt(p.paymentId(), kind, attempt.number(), attempt.status(), attempt.answer()));
