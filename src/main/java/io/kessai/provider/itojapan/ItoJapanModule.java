@@ -14,7 +14,8 @@ import java.util.Optional;
 
 /**
  * ITO-Japan hosted payments as a Kessai provider module: HMAC-signed {@code /payment/process}, the customer sent to
- * ITO-Japan's checkout page and back, signed webhooks confirmed by {@code /payment/check-validity}. Its routes are
+ * ITO-Japan's checkout page and back, signed webhooks confirmed by {@code /payment/check-validity}; and the merchant
+ * OAuth user endpoints for an embedding application ({@link ItoJapanMerchantAuth}, {@link ItoJapanMerchantUsers}). Its routes are
  * {@code routes/providers/ito-japan.camel.yaml}.
  */
 public final class ItoJapanModule implements ProviderModule {
@@ -33,7 +34,9 @@ public final class ItoJapanModule implements ProviderModule {
 
     @Override
     public List<Setting> settings() {
-        return ItoJapanSettings.SETTINGS;
+        List<Setting> all = new java.util.ArrayList<>(ItoJapanSettings.SETTINGS);
+        all.addAll(ItoJapanMerchantAuth.SETTINGS);
+        return List.copyOf(all);
     }
 
     @Override
@@ -42,14 +45,16 @@ public final class ItoJapanModule implements ProviderModule {
         context.bind("itoJapanRequests", new ItoJapanRequests(settings, context.json(), context.clock()));
         context.bind("itoJapanAnswers", new ItoJapanAnswers(context.json()));
         context.bind("itoJapanCallback", new ItoJapanCallback(context.payments()));
+        context.bind("itoJapanMerchantAuth", ItoJapanMerchantAuth.from(context::find, context.json(), context.clock()));
+        context.bind("itoJapanMerchantUsers", new ItoJapanMerchantUsers(context.json()));
         int inFlight = context.integer(P + "in-flight");
         return new Installed(new ItoJapanProvider(),
                 new ItoJapanWebhookVerifier(settings, context.json(), context.clock()), path -> inFlight);
     }
 
     /**
-     * The sandbox takes the access and secret keys Kessai is configured with; what is not configured is made for
-     * this run (never written anywhere).
+     * The sandbox takes the access and secret keys and the merchant OAuth client Kessai is configured with; what is
+     * not configured is made for this run (never written anywhere).
      */
     @Override
     public Optional<String> startSandbox(ProviderContext context) {
@@ -60,6 +65,9 @@ public final class ItoJapanModule implements ProviderModule {
                 .withWebhookRetryInterval(Duration.ofMillis(context.integer(SANDBOX + "webhook-retry-interval-ms")));
         ItoJapanSandbox sandbox = new ItoJapanSandbox(settings).start();
         context.closeWithContext(sandbox);
+        // the merchant OAuth client Kessai is configured with (made for this run when it is not)
+        sandbox.merchantUsers().registerClient(orMake(context, P + "client-id"), orMake(context, P + "client-secret"))
+                .tokenLifetime(Duration.ofSeconds(context.integer(SANDBOX + "token-lifetime-seconds")));
         context.bind("itoJapanSandbox", sandbox);
         context.override(P + "base-url", sandbox.baseUrl());
         return Optional.of(sandbox.baseUrl());
