@@ -68,7 +68,8 @@ import java.util.regex.Pattern;
  *       {@code POST /users/{user}/kyc/submit}: the saved values complete, then {@code submitted} and locked.</li>
  * </ul>
  * Test doors: {@link #registerClient}, {@link #tokenLifetime(Duration)}, {@link #expireTokens()},
- * {@link #credit}, {@link #approveKyc}, {@link #issueCard}, {@link #requests()}, {@link #issuedTokens()}. Nothing here
+ * {@link #credit}, {@link #approveKyc}, {@link #issueCard}, {@link #failNext}, {@link #requests()},
+ * {@link #issuedTokens()}. Nothing here
  * is logged.
  */
 public final class ItoJapanMerchantUsersApi {
@@ -138,6 +139,7 @@ public final class ItoJapanMerchantUsersApi {
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
     private final Map<Long, User> users = new LinkedHashMap<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final Map<String, int[]> failures = new ConcurrentHashMap<>();
     private volatile Duration tokenLifetime = Duration.ofHours(1);
     private long nextUserId = 101;
     private long nextTransactionId = 9001;
@@ -169,6 +171,14 @@ public final class ItoJapanMerchantUsersApi {
     public void expireTokens() {
         Instant now = clock.instant();
         tokens.replaceAll((t, token) -> new Token(token.clientId(), now));
+    }
+
+    /**
+     * The next {@code times} requests to {@code path} (the token endpoint or a merchant path, without query) are
+     * answered {@code status} before anything is done: {@code {"code":status,"status":"error","message":...}}.
+     */
+    public void failNext(String path, int status, int times) {
+        failures.put(path, new int[] {status, times});
     }
 
     /** Every access token issued so far (for tests that check a token never reaches a log or a caller). */
@@ -234,7 +244,10 @@ public final class ItoJapanMerchantUsersApi {
         String path = exchange.getRequestURI().getPath();
         String method = exchange.getRequestMethod();
         int status;
-        if (TOKEN_PATH.equals(path)) {
+        int[] failure = failures.computeIfPresent(path, (p, f) -> f[1] <= 0 ? null : new int[] {f[0], f[1] - 1});
+        if (failure != null) {
+            status = error(exchange, failure[0], failure[0] == 429 ? "Too Many Attempts." : "Server Error");
+        } else if (TOKEN_PATH.equals(path)) {
             status = token(exchange, method);
         } else {
             status = users(exchange, path, method);

@@ -360,6 +360,44 @@ class ItoJapanMerchantUsersTest {
         assertThat(unauthorized()).as("renewed before ITO-Japan refused it").isEqualTo(refused);
     }
 
+    long requestsTo(String method, String path) {
+        return api.requests().stream().filter(r -> r.method().equals(method) && r.path().equals(path)).count();
+    }
+
+    @Test
+    void a429IsSentAgainButACreateWhoseAnswerFailedIsNeitherSentAgainNorCalledFailed() throws Exception {
+        long user = newUser();
+        String balance = ItoJapanMerchantUsersApi.USERS_PATH + "/" + user + "/balance";
+        api.failNext(balance, 429, 1);
+        assertThat(call("user-balance", Map.of("user", user)).path("status").asText()).isEqualTo("success");
+        assertThat(requestsTo("GET", balance)).as("refused before processing, sent again").isEqualTo(2);
+
+        long creates = requestsTo("POST", ItoJapanMerchantUsersApi.USERS_PATH);
+        api.failNext(ItoJapanMerchantUsersApi.USERS_PATH, 500, 1);
+        KessaiException lost = refusal("user-create", Map.of("name", "Lost", "email", "lost@example.jp"));
+        assertThat(lost.code()).isEqualTo(ErrorCode.PROVIDER_TIMEOUT);
+        assertThat(lost.outcomeUnknown()).isTrue();
+        assertThat(lost.getMessage()).contains("read the user back");
+        assertThat(requestsTo("POST", ItoJapanMerchantUsersApi.USERS_PATH)).as("no idempotency key: sent once")
+                .isEqualTo(creates + 1);
+
+        String cards = ItoJapanMerchantUsersApi.USERS_PATH + "/" + user + "/cards";
+        api.failNext(cards, 502, 1);
+        KessaiException read = refusal("user-cards", Map.of("user", user));
+        assertThat(read.code()).as("a failed read changed nothing").isEqualTo(ErrorCode.PROVIDER_ERROR);
+        assertThat(read.providerCode()).isEqualTo("502");
+    }
+
+    @Test
+    void aBusyTokenEndpointIsAskedAgain() throws Exception {
+        long user = newUser();
+        long tokens = tokenRequests();
+        api.expireTokens();
+        api.failNext(ItoJapanMerchantUsersApi.TOKEN_PATH, 503, 1);
+        assertThat(call("user-balance", Map.of("user", user)).path("status").asText()).isEqualTo("success");
+        assertThat(tokenRequests()).isEqualTo(tokens + 2);
+    }
+
     @Test
     void wrongClientCredentialsSurfaceAsProviderAuthFailedWithoutTheSecret() throws Exception {
         long user = newUser();
