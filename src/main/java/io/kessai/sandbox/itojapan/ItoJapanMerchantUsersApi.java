@@ -243,16 +243,14 @@ public final class ItoJapanMerchantUsersApi {
     void handle(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         String method = exchange.getRequestMethod();
-        int status;
         int[] failure = failures.computeIfPresent(path, (p, f) -> f[1] <= 0 ? null : new int[] {f[0], f[1] - 1});
         if (failure != null) {
-            status = error(exchange, failure[0], failure[0] == 429 ? "Too Many Attempts." : "Server Error");
+            error(exchange, failure[0], failure[0] == 429 ? "Too Many Attempts." : "Server Error");
         } else if (TOKEN_PATH.equals(path)) {
-            status = token(exchange, method);
+            token(exchange, method);
         } else {
-            status = users(exchange, path, method);
+            users(exchange, path, method);
         }
-        requests.add(new Request(method, path, status));
     }
 
     private int token(HttpExchange exchange, String method) throws IOException {
@@ -656,7 +654,9 @@ public final class ItoJapanMerchantUsersApi {
         return send(exchange, status, json.createObjectNode().put("code", status).put("status", "error").put("message", message));
     }
 
+    /** Every answer goes out here, recorded before it is sent (a client that has it finds it in {@link #requests()}). */
     private int send(HttpExchange exchange, int status, ObjectNode body) throws IOException {
+        requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), status));
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         LoopbackHttpServer.respond(exchange, status, json.writeValueAsBytes(body));
         return status;

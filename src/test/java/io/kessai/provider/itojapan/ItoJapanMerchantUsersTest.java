@@ -345,15 +345,15 @@ class ItoJapanMerchantUsersTest {
     @Test
     void theTokenIsRenewedShortlyBeforeItsExpiresInWithoutA401() throws Exception {
         long user = newUser();
-        api.tokenLifetime(Duration.ofSeconds(2));   // renewed after half of it: the margin is at most half
+        api.tokenLifetime(Duration.ofSeconds(4));   // renewed after half of it: the margin is at most half
         api.expireTokens();
-        call("user-balance", Map.of("user", user));  // renews: a 2-second token
+        call("user-balance", Map.of("user", user));  // renews: a 4-second token
         long tokens = tokenRequests();
         long refused = unauthorized();
         call("user-balance", Map.of("user", user));
         assertThat(tokenRequests()).as("still within its lifetime minus the margin").isEqualTo(tokens);
 
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
             call("user-balance", Map.of("user", user));
             return tokenRequests() > tokens;
         });
