@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kessai.provider.japanpayment.JapanPaymentSignature;
 import io.kessai.sandbox.gmo.GmoSandbox;
+import io.kessai.sandbox.itojapan.ItoJapanSandbox;
 import io.kessai.sandbox.japanpayment.JapanPaymentSandbox;
 import io.kessai.support.EventSink;
 import io.kessai.support.CapturedLogs;
@@ -31,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,6 +157,16 @@ class NoSecretsAfterSuiteTest {
         created(pay(card("renewed")), "captured");
         gmo.failNext("/credit/charge", 401, "unauthorized_request", 2);
         assertThat(pay(card("refused")).status()).isEqualTo(502);
+        // ITO-Japan merchant OAuth (the client secret sent, a token fetched): a user is created; the token expires
+        // early and is renewed on the 401
+        ItoJapanSandbox ito = kessai.context().getRegistry().lookupByNameAndType("itoJapanSandbox", ItoJapanSandbox.class);
+        ProducerTemplate merchant = kessai.context().createProducerTemplate();
+        String itoUser = merchant.requestBody("direct:kessai-ito-japan-merchant-user-create",
+                Map.of("name", "Scan Taro", "email", "scan@example.jp"), String.class);
+        ito.merchantUsers().expireTokens();
+        merchant.requestBody("direct:kessai-ito-japan-merchant-user-balance",
+                Map.of("user", itoUser.replaceAll(".*\"id\":([0-9]+).*", "$1")), String.class);
+        assertThat(ito.merchantUsers().requests()).anyMatch(r -> r.status() == 401);
         // refusals and a retried 500 on capture and refund
         String retried = created(pay(Orders.manual(card("visa4"))), "authorized");
         gmo.failNext("/order/capture", 500, "internal_server_error", 1);

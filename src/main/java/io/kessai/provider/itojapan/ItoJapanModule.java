@@ -14,9 +14,10 @@ import java.util.Optional;
 
 /**
  * ITO-Japan hosted payments as a Kessai provider module: HMAC-signed {@code /payment/process}, the customer sent to
- * ITO-Japan's checkout page and back, signed webhooks confirmed by {@code /payment/check-validity}; the Marketplace
- * API for an embedding application ({@link ItoJapanMarketplace}) and the settlement and wallet deposit polling
- * ({@link ItoJapanSettlementPolling}). Its routes are {@code routes/providers/ito-japan.camel.yaml}.
+ * ITO-Japan's checkout page and back, signed webhooks confirmed by {@code /payment/check-validity}; for an embedding
+ * application the Marketplace API ({@link ItoJapanMarketplace}) with the settlement and wallet deposit polling
+ * ({@link ItoJapanSettlementPolling}), and the merchant OAuth user endpoints ({@link ItoJapanMerchantAuth},
+ * {@link ItoJapanMerchantUsers}). Its routes are {@code routes/providers/ito-japan.camel.yaml}.
  */
 public final class ItoJapanModule implements ProviderModule {
     private static final String P = ItoJapanSettings.P;
@@ -36,6 +37,7 @@ public final class ItoJapanModule implements ProviderModule {
     public List<Setting> settings() {
         List<Setting> all = new java.util.ArrayList<>(ItoJapanSettings.SETTINGS);
         all.addAll(ItoJapanMarketplaceSettings.SETTINGS);
+        all.addAll(ItoJapanMerchantAuth.SETTINGS);
         return List.copyOf(all);
     }
 
@@ -53,14 +55,16 @@ public final class ItoJapanModule implements ProviderModule {
             // the schedule's route does not start
             context.override(P + "transfers.enabled", "false");
         }
+        context.bind("itoJapanMerchantAuth", ItoJapanMerchantAuth.from(context::find, context.json(), context.clock()));
+        context.bind("itoJapanMerchantUsers", new ItoJapanMerchantUsers(context.json()));
         int inFlight = context.integer(P + "in-flight");
         return new Installed(new ItoJapanProvider(),
                 new ItoJapanWebhookVerifier(settings, context.json(), context.clock()), path -> inFlight);
     }
 
     /**
-     * The sandbox takes the access and secret keys Kessai is configured with; what is not configured is made for
-     * this run (never written anywhere).
+     * The sandbox takes the access and secret keys and the merchant OAuth client Kessai is configured with; what is
+     * not configured is made for this run (never written anywhere).
      */
     @Override
     public Optional<String> startSandbox(ProviderContext context) {
@@ -71,6 +75,9 @@ public final class ItoJapanModule implements ProviderModule {
                 .withWebhookRetryInterval(Duration.ofMillis(context.integer(SANDBOX + "webhook-retry-interval-ms")));
         ItoJapanSandbox sandbox = new ItoJapanSandbox(settings).start();
         context.closeWithContext(sandbox);
+        // the merchant OAuth client Kessai is configured with (made for this run when it is not)
+        sandbox.merchantUsers().registerClient(orMake(context, P + "client-id"), orMake(context, P + "client-secret"))
+                .tokenLifetime(Duration.ofSeconds(context.integer(SANDBOX + "token-lifetime-seconds")));
         context.bind("itoJapanSandbox", sandbox);
         context.override(P + "base-url", sandbox.baseUrl());
         return Optional.of(sandbox.baseUrl());

@@ -72,6 +72,9 @@ import java.util.regex.Pattern;
  * {@code web_hook}, {@code cancel_url}, {@code success_url} absolute http(s) URLs; {@code customer_email} an e-mail
  * address. The 422 and 415 shapes are the sandbox's own (the document shows only 200 and 401).
  *
+ * <p>The merchant OAuth API ({@code /oauth/token}, {@code /api/oauth/merchant/users…}) is
+ * {@link ItoJapanMerchantUsersApi}, reached through {@link #merchantUsers()}.
+ *
  * <p>The sandbox never logs keys, signatures, headers or bodies.
  */
 public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJapanSandbox.Settings> {
@@ -156,6 +159,7 @@ public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJ
     private final ItoJapanMarketplaceApi marketplaceApi;
     private final NotificationSender<WebhookAttempt> webhooks =
             closedWithSandbox(new NotificationSender<>(LOG, "ito-japan-sandbox-webhook", "ITO-Japan sandbox: webhook"));
+    private final ItoJapanMerchantUsersApi merchantUsers;
 
     public ItoJapanSandbox(Settings settings) {
         this(settings, new InMemoryItoJapanPayments(), Clock.systemUTC());
@@ -168,6 +172,7 @@ public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJ
         this.marketplace = new ItoJapanMarketplaceState(clock);
         this.marketplace.addMerchant(settings.accessKey(), settings.secretKey());
         this.marketplaceApi = new ItoJapanMarketplaceApi(marketplace, json, clock);
+        this.merchantUsers = new ItoJapanMerchantUsersApi(json, clock);
     }
 
     /**
@@ -181,6 +186,11 @@ public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJ
     /** Every request the Marketplace API answered, oldest first. */
     public List<ItoJapanMarketplaceApi.Request> marketplaceRequests() {
         return marketplaceApi.requests();
+    }
+
+    /** The merchant OAuth API (token endpoint and merchant user endpoints) and its test doors. */
+    public ItoJapanMerchantUsersApi merchantUsers() {
+        return merchantUsers;
     }
 
     /** Every payment initiated, oldest first. */
@@ -224,6 +234,10 @@ public final class ItoJapanSandbox extends LoopbackSandbox<ItoJapanSandbox, ItoJ
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             String method = exchange.getRequestMethod();
+            if (ItoJapanMerchantUsersApi.serves(path)) {
+                merchantUsers.handle(exchange);
+                return;
+            }
             switch (path) {
                 case PROCESS_PATH -> {
                     if (post(exchange, method)) {

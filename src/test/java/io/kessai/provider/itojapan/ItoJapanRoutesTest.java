@@ -138,6 +138,20 @@ class ItoJapanRoutesTest {
     }
 
     @Test
+    void merchantUserEndpointsWithoutAnOAuthClientNameTheMissingKeysAndSendNothing() {
+        ito.expectedMessageCount(0);
+
+        assertThatThrownBy(() -> context.createProducerTemplate().requestBody(
+                "direct:kessai-ito-japan-merchant-user-balance", "{\"user\":123}", String.class))
+                .cause().isInstanceOfSatisfying(KessaiException.class, k -> {
+                    assertThat(k.code()).isEqualTo(ErrorCode.INTERNAL_ERROR);
+                    assertThat(k.getMessage()).contains("kessai.providers.ito-japan.client-id")
+                            .contains("client-secret").contains("nothing was sent");
+                });
+        assertThat(ito.getReceivedCounter()).isZero();
+    }
+
+    @Test
     void theProvidersValidationErrorsAreMappedToTheOrdersFieldsAndThePaymentFails() {
         ito.whenAnyExchangeReceived(e -> answer(e, 422, "{\"code\":422,\"status\":\"error\",\"message\":\"The given data was invalid.\","
                 + "\"errors\":{\"amount\":[\"The amount is too small.\"],\"customer_email\":[\"The customer email is invalid.\"]}}"));
