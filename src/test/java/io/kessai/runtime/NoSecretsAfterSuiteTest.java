@@ -384,7 +384,9 @@ class NoSecretsAfterSuiteTest {
         // the private key: each line of its PEM body, any 40 characters of its DER in Base64, its private numbers
         privateKeyPem.lines().filter(l -> !l.startsWith("-----")).filter(l -> l.length() >= 40).forEach(secrets::add);
         String der = Base64.getEncoder().encodeToString(privateKey.getEncoded());
-        for (int i = 0; i + 40 <= der.length(); i += 200) {
+        // from character 40 on: the first 40 (30 bytes) are the ASN.1 header every RSA 2048 PKCS#8 key shares, and
+        // the Japan Payment sandbox's own key pair (sandbox_japan_payment_keys) rightly starts with them too
+        for (int i = 40; i + 40 <= der.length(); i += 200) {
             secrets.add(der.substring(i, i + 40));
         }
         for (java.math.BigInteger n : List.of(privateKey.getPrivateExponent(), privateKey.getPrimeP(),
