@@ -87,6 +87,10 @@ public final class UpstreamCalls {
      * drips in byte by byte resets it), so the attempt runs on its own thread, on a copy of the exchange, and an
      * attempt cut short is an unknown outcome (the request may have been processed).
      */
+    /** Headers a provider call sends that carry or prove a credential (removed case-insensitively). */
+    static final java.util.List<String> CREDENTIAL_HEADERS = java.util.List.of("Authorization", "Proxy-Authorization",
+            "x-api-key", "X-Signature", "X-Timestamp", "Cookie");
+
     public void send(Exchange exchange) throws Exception {
         String provider = provider(exchange);
         Duration remaining = remaining(exchange);
@@ -108,6 +112,9 @@ public final class UpstreamCalls {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
         exchange.getMessage().copyFrom(attempt.getMessage());
+        // The attempt's request headers stay with the attempt: credentials and signatures must not travel on with
+        // the answer (to an embedding application's direct: call, a log, or an HTTP answer).
+        CREDENTIAL_HEADERS.forEach(exchange.getMessage()::removeHeader);
         attempt.getProperties().forEach(exchange::setProperty);
         if (attempt.getException() != null) {
             throw attempt.getException();

@@ -229,6 +229,33 @@ class EmbeddedCamelContextTest {
         assertThat(sandbox.authorizations(a.orderId())).isEqualTo(1);
     }
 
+    /**
+     * What comes back to an embedding application carries no credential of the provider call: not GMO's Basic or
+     * Bearer authorization, not any other header the attempt sent upstream (an application may log or forward them).
+     */
+    @Test
+    @Order(9)
+    void theAnswerToAnEmbeddingApplicationCarriesNoCredentialOfTheProviderCall() {
+        for (String operation : List.of("pay", "capture")) {
+            Exchange answer = operation.equals("pay")
+                    ? template.request("direct:kessai-pay", e -> e.getMessage().setBody(
+                            Orders.manual(Orders.gmoCard("tok_embedded_headers")).toString()))
+                    : template.request("direct:kessai-capture", e -> e.getMessage().setHeader(Flow.PAYMENT_ID_HEADER,
+                            store.findByOrderId(lastOrderId).orElseThrow().paymentId()));
+            assertThat(answer.getException()).as(operation).isNull();
+            if (operation.equals("pay")) {
+                lastOrderId = answer.getMessage().getBody(PaymentResult.class).orderId();
+            }
+            assertThat(answer.getMessage().getHeaders().keySet()).as(operation + " headers")
+                    .noneMatch(h -> h.equalsIgnoreCase("Authorization") || h.equalsIgnoreCase("x-api-key")
+                            || h.equalsIgnoreCase("X-Signature") || h.equalsIgnoreCase("Proxy-Authorization"));
+            assertThat(answer.getMessage().getHeaders().values()).as(operation + " header values")
+                    .noneMatch(v -> String.valueOf(v).startsWith("Basic ") || String.valueOf(v).startsWith("Bearer "));
+        }
+    }
+
+    private String lastOrderId;
+
     // ------------------------------------------------------------------ lifecycle
 
     @Test
