@@ -311,8 +311,8 @@ public final class Routing {
     /** Parses {@code id[:weight],...}; answers whether the list is weighted. */
     private static boolean entries(String key, String text, List<Entry> out, List<String> problems) {
         if (text == null) {
-            problems.add(key + " is required: the providers in the order they are tried, e.g. gmo-pg,japan-payment"
-                    + " or gmo-pg:3,japan-payment:1");
+            problems.add(key + " is required: the providers in the order they are tried (<id>,<id>), or weighted"
+                    + " (<id>:3,<id>:1)");
             return false;
         }
         int weightedCount = 0;
