@@ -21,7 +21,7 @@ import static org.awaitility.Awaitility.await;
  * gmo-pg's circuit breaker, through the public doors: refused connections open it; while it is open an order for
  * gmo-pg answers {@code 503 provider_unavailable} without a call to GMO, and a konbini order whose rule lists
  * japan-payment after gmo-pg fails over at once; after {@code wait-in-open-ms} one probe goes through and, answered,
- * closes it again. Its state shows in the Camel health check {@code kessai/circuit-gmo-pg} (UP throughout, the state
+ * closes it again. Its state shows in the Camel health check {@code circuit-gmo-pg} (group {@code kessai}) (UP throughout, the state
  * in the details) and in the Micrometer gauge {@code kessai.circuit.state}.
  */
 class ProviderCircuitTest extends FaultSuite {
