@@ -142,6 +142,7 @@ public final class PaymentService {
             existing = created.payment();
             charge = created.charge();
             if (charge != null) {
+                route.taken().run();   // a new payment on this plan: it counts in a weighted split
                 exchange.setProperty(FAILOVER_TO, new ArrayList<>(route.failover()));
                 exchange.setProperty(ROUTING_REASON, route.reason());
             }
@@ -170,7 +171,7 @@ public final class PaymentService {
      * @param failover the further providers, in order, tried only when the one before surely did not act; empty when
      *                 the order names its provider or carries a card token or stored card (they belong to one provider)
      */
-    private record Route(PaymentProvider provider, List<String> failover, String reason) {
+    private record Route(PaymentProvider provider, List<String> failover, String reason, Runnable taken) {
     }
 
     /**
@@ -215,7 +216,7 @@ public final class PaymentService {
             reason += "; no failover: the card token or stored card belongs to " + takers.get(0).id();
             failover = List.of();
         }
-        return new Route(takers.get(0), failover, reason);
+        return new Route(takers.get(0), failover, reason, plan.taken());
     }
 
     /** A card token or a card stored at a provider can only be charged by the provider that issued it. */

@@ -46,10 +46,19 @@ public final class Routing {
     public record Entry(String provider, int weight) {
     }
 
-    /** Where an order goes: its providers in the order they are tried, and why (recorded on the payment). */
-    public record Plan(List<String> providers, String reason) {
+    /**
+     * Where an order goes: its providers in the order they are tried, and why (recorded on the payment).
+     * {@link #taken()} is called once a new payment was made on this plan (a replay or a refused order does not
+     * count in a weighted split).
+     */
+    public record Plan(List<String> providers, String reason, Runnable taken) {
         public Plan {
             providers = List.copyOf(providers);
+            taken = taken == null ? () -> { } : taken;
+        }
+
+        public Plan(List<String> providers, String reason) {
+            this(providers, reason, null);
         }
     }
 
@@ -129,7 +138,9 @@ public final class Routing {
         /**
          * The providers in the order this payment tries them. Weighted: nginx's smooth weighted round robin picks the
          * first (each pick adds every weight to its counter and takes the total from the largest), so that after
-         * any run of N payments each provider has led within one payment of N * weight / total.
+         * any run of N payments each provider has led within one payment of N * weight / total. The pick is read
+         * here and counted only when the plan is {@linkplain Plan#taken() taken} (two orders planned at the same
+         * moment may lead with the same provider; the counters correct the split on the next picks).
          */
         Plan plan() {
             String where = key.startsWith(RULES) ? key + " (" + describe() + ")" : key;
@@ -138,17 +149,15 @@ public final class Routing {
                         + (providers.size() == 1 ? providers.get(0).provider()
                         : "the first of " + String.join(", ", providers.stream().map(Entry::provider).toList())));
             }
-            int chosen;
+            int chosen = 0;
             synchronized (current) {
-                chosen = 0;
-                for (int i = 0; i < current.length; i++) {
-                    current[i] += providers.get(i).weight();
-                    if (current[i] > current[chosen]) {
+                for (int i = 1; i < current.length; i++) {
+                    if (current[i] + providers.get(i).weight() > current[chosen] + providers.get(chosen).weight()) {
                         chosen = i;
                     }
                 }
-                current[chosen] -= total;
             }
+            int pick = chosen;
             List<String> order = new ArrayList<>();
             order.add(providers.get(chosen).provider());
             for (Entry e : providers) {
@@ -157,7 +166,16 @@ public final class Routing {
                 }
             }
             return new Plan(order, where + ": " + providers.get(chosen).provider() + " by weight "
-                    + providers.get(chosen).weight() + " of " + total);
+                    + providers.get(chosen).weight() + " of " + total, () -> take(pick));
+        }
+
+        private void take(int chosen) {
+            synchronized (current) {
+                for (int i = 0; i < current.length; i++) {
+                    current[i] += providers.get(i).weight();
+                }
+                current[chosen] -= total;
+            }
         }
 
         /** What the rule matches, as written in the reason: "konbini LAWSON JPY 1..300000". */
