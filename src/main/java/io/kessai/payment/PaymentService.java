@@ -15,7 +15,10 @@ import io.kessai.model.PaymentStatus;
 import io.kessai.model.ProviderOutcome;
 import io.kessai.provider.PaymentProvider;
 import io.kessai.provider.NotAtProvider;
+import io.kessai.provider.ProviderMeters;
 import io.kessai.provider.Providers;
+import io.kessai.provider.Routing;
+import io.kessai.provider.UpstreamCalls;
 import io.kessai.provider.UpstreamFailures;
 import io.kessai.store.PaymentRecord;
 import io.kessai.store.PaymentStore;
@@ -53,6 +56,13 @@ public final class PaymentService {
     private static final String CONTINUE = "kessaiContinue";
     /** The providerCode of the provider's "no such payment" answer to a reconciling inquiry. */
     private static final String NOT_AT_PROVIDER = "kessaiNotAtProvider";
+    /** A new payment's further providers, in the order its routing rule tries them when one surely did not act. */
+    private static final String FAILOVER_TO = "kessaiFailoverTo";
+    /** Why the payment is at its current provider (recorded on the payment). */
+    private static final String ROUTING_REASON = "kessaiRoutingReason";
+    /** Set when the charge goes again, to the next provider (the loop of route kessai-pay). */
+    public static final String CHARGE_AGAIN = "kessaiChargeAgain";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PaymentService.class);
 
     private final PaymentStore store;
     private final Providers providers;
@@ -64,10 +74,12 @@ public final class PaymentService {
     private final ZoneId zone;
     private final Reconciliation reconciliation;
     private final JanitorSchedule janitor;
+    private final ProviderMeters meters;
 
     public PaymentService(PaymentStore store, Providers providers, PaymentOrderReader reader, StateMachine stateMachine,
                           ObjectMapper json, KeyLocks locks, ZoneId zone, Reconciliation reconciliation,
-                          JanitorSchedule janitor) {
+                          JanitorSchedule janitor, ProviderMeters meters) {
+        this.meters = meters;
         this.store = store;
         this.providers = providers;
         this.reader = reader;
@@ -97,14 +109,8 @@ public final class PaymentService {
             throw KessaiException.invalid(errors);
         }
         PaymentOrder order = reader.read(node, errors);
-        PaymentProvider provider = providerFor(order, errors);
-        if (provider == null) {
-            throw KessaiException.invalid(errors);
-        }
-        addProviderRules(order, provider, errors);
-        if (!errors.isEmpty()) {
-            throw KessaiException.invalid(errors);
-        }
+        Route route = route(order, errors);
+        PaymentProvider provider = route.provider();
         order = order.withProvider(provider.id());
         String hash = hash(node);
         String idempotencyKey = key != null ? key : order.orderId();
@@ -132,9 +138,18 @@ public final class PaymentService {
         }
         PaymentStore.Operation charge = null;
         if (existing == null) {
-            Created created = create(order, provider, hash, idempotencyKey);
+            Created created = create(order, provider, hash, idempotencyKey, route.reason());
             existing = created.payment();
             charge = created.charge();
+            if (charge != null) {
+                route.taken().run();   // a new payment on this plan: it counts in a weighted split
+                exchange.setProperty(FAILOVER_TO, new ArrayList<>(route.failover()));
+                exchange.setProperty(ROUTING_REASON, route.reason());
+            }
+        } else {
+            // A replay: the payment's provider is the one it was charged at (after any failover), not this plan's.
+            exchange.setProperty(Flow.PROVIDER, existing.provider());
+            exchange.setProperty(Flow.ORDER, order.withProvider(existing.provider()));
         }
         exchange.setProperty(Flow.REPLAY_HEADER, charge == null);
         exchange.setProperty(Flow.PAYMENT, existing);
@@ -150,6 +165,66 @@ public final class PaymentService {
         } else {
             exchange.setProperty(Flow.CALL_UPSTREAM, false);
         }
+    }
+
+    /**
+     * Where a valid order goes: its first provider, the providers it may fail over to, and why.
+     *
+     * @param failover the further providers, in order, tried only when the one before surely did not act; empty when
+     *                 the order names its provider or carries a card token or stored card (they belong to one provider)
+     */
+    private record Route(PaymentProvider provider, List<String> failover, String reason, Runnable taken) {
+    }
+
+    /**
+     * The route of this order, or the problem that stops it: every contract and provider rule broken ({@code 400},
+     * with the first provider's rules), or {@code 422 unsupported}. The providers of the order's plan that cannot take
+     * it (their capability table or their document's rules) are skipped, and the reason says so; when none can, the
+     * answer is the first provider's.
+     */
+    private Route route(PaymentOrder order, List<FieldError> errors) {
+        if (!errors.isEmpty()) {
+            PaymentProvider provider = providerFor(order, errors);
+            if (provider != null) {
+                addProviderRules(order, provider, errors);
+            }
+            throw KessaiException.invalid(errors);
+        }
+        Routing.Plan plan = providers.plan(order);
+        List<PaymentProvider> takers = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (String id : plan.providers()) {
+            List<FieldError> own = new ArrayList<>();
+            try {
+                PaymentProvider candidate = providers.checked(order, id);
+                addProviderRules(order, candidate, own);
+                if (own.isEmpty()) {
+                    takers.add(candidate);
+                } else {
+                    skipped.add(id + " (" + own.get(0).field() + " " + own.get(0).message() + ")");
+                }
+            } catch (KessaiException cannot) {
+                skipped.add(id + " (" + cannot.getMessage() + ")");
+            }
+        }
+        if (takers.isEmpty()) {
+            PaymentProvider first = providers.checked(order, plan.providers().get(0));
+            addProviderRules(order, first, errors);
+            throw KessaiException.invalid(errors);
+        }
+        String reason = plan.reason() + (skipped.isEmpty() ? "" : "; skipped " + String.join(", ", skipped));
+        List<String> failover = takers.stream().skip(1).map(PaymentProvider::id).toList();
+        if (!failover.isEmpty() && boundToOneProvider(order)) {
+            reason += "; no failover: the card token or stored card belongs to " + takers.get(0).id();
+            failover = List.of();
+        }
+        return new Route(takers.get(0), failover, reason, plan.taken());
+    }
+
+    /** A card token or a card stored at a provider can only be charged by the provider that issued it. */
+    private static boolean boundToOneProvider(PaymentOrder order) {
+        PaymentOrder.Method m = order.method();
+        return "card".equals(m.type()) || m.token() != null || m.memberId() != null || m.cardId() != null;
     }
 
     /**
@@ -216,7 +291,8 @@ public final class PaymentService {
      * Stores the new payment with its key, its first event, its janitor schedule and its charge operation in
      * one transaction. The stored order carries no card token: the charge is sent from the request in memory.
      */
-    private Created create(PaymentOrder order, PaymentProvider provider, String hash, String idempotencyKey) {
+    private Created create(PaymentOrder order, PaymentProvider provider, String hash, String idempotencyKey,
+                           String routingReason) {
         var now = store.now();
         PaymentRecord record = new PaymentRecord("pay_" + UlidCreator.getMonotonicUlid(), order.orderId(), provider.id(),
                 PaymentStatus.PENDING, order.amountValue(), order.currency(), BigDecimal.ZERO, BigDecimal.ZERO,
@@ -224,7 +300,7 @@ public final class PaymentService {
                 UUID.randomUUID().toString(), hash, stateMachine.withoutCardToken(write(order)), now, now);
         try {
             PaymentStore.Operation charge = store.insert(record, idempotencyKey, "api", stateMachine.created(record),
-                    stateMachine.schedule(record, null), "charge");
+                    stateMachine.schedule(record, null), "charge", routingReason);
             PaymentLog.created(record, "api");
             return new Created(record, charge);
         } catch (StoreException e) {
@@ -252,9 +328,60 @@ public final class PaymentService {
             }
             return stillUnknown(k);
         }
+        if (failover(exchange, k)) {
+            return null;
+        }
         PaymentError error = PaymentError.of(k.code(), k.getMessage(), k.providerCode());
         PaymentStatus status = k.outcomeUnknown() ? PaymentStatus.PENDING : PaymentStatus.FAILED;
         return new ProviderOutcome(status, null, Map.of(), null, error, null, null, null);
+    }
+
+    /**
+     * A new payment's charge that surely did not happen at its provider ({@link UpstreamFailures#surelyNotDone}) moves
+     * to the next provider of its routing rule: the first charge is settled failed and the next one started, with the
+     * payment's provider switched, in one transaction ({@link PaymentStore#failover}); the route sends it again.
+     * Never after an outcome that is not known or a refusal, never for a replay or a reconciliation, and never for
+     * an order whose provider was named or whose card belongs to one provider (those have nowhere to go).
+     */
+    @SuppressWarnings("unchecked")
+    private boolean failover(Exchange exchange, KessaiException why) {
+        List<String> next = exchange.getProperty(FAILOVER_TO, List.class);
+        if (next == null || next.isEmpty() || !UpstreamFailures.surelyNotDone(why)) {
+            return false;
+        }
+        PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
+        PaymentStore.Operation op = exchange.getProperty(Flow.OPERATION, PaymentStore.Operation.class);
+        String from = exchange.getProperty(Flow.PROVIDER, String.class);
+        if (payment == null || op == null || from == null) {
+            return false;
+        }
+        String to = next.get(0);
+        String reason = exchange.getProperty(ROUTING_REASON, String.class) + "; failed over from " + from + " to " + to
+                + " (" + from + " did not act: " + why.getMessage() + ")";
+        Optional<PaymentStore.Failover> moved = store.failover(payment.paymentId(), op.operationId(), from, to,
+                "not done at " + from + ": " + why.getMessage() + "; failed over to " + to, reason);
+        if (moved.isEmpty()) {
+            return false;
+        }
+        PaymentOrder order = exchange.getProperty(Flow.ORDER, PaymentOrder.class);
+        LOG.warn("payment {}: {} did not act on its charge ({}); failing over to {}", payment.paymentId(), from,
+                why.getMessage(), to);
+        if (meters != null) {
+            meters.failover(from, to, order == null ? null : order.method().type());
+        }
+        exchange.setProperty(FAILOVER_TO, new ArrayList<>(next.subList(1, next.size())));
+        exchange.setProperty(ROUTING_REASON, reason);
+        exchange.setProperty(Flow.PROVIDER, to);
+        exchange.setProperty(Flow.PAYMENT, moved.get().payment());
+        exchange.setProperty(Flow.OPERATION, moved.get().operation());
+        if (order != null) {
+            exchange.setProperty(Flow.ORDER, order.withProvider(to));
+        }
+        // the next provider gets its own request deadline (kessai.providers.<id>.retry.deadline-ms)
+        exchange.removeProperty(UpstreamCalls.DEADLINE_PROPERTY);
+        exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
+        exchange.setProperty(CHARGE_AGAIN, true);
+        return true;
     }
 
     private static ProviderOutcome stillUnknown(KessaiException why) {
@@ -582,7 +709,10 @@ public final class PaymentService {
                 p.status() == PaymentStatus.REQUIRES_ACTION ? p.nextAction() : null,
                 ref, p.error(),
                 f.format(p.createdAt().atZoneSameInstant(zone).toOffsetDateTime()),
-                f.format(p.updatedAt().atZoneSameInstant(zone).toOffsetDateTime()));
+                f.format(p.updatedAt().atZoneSameInstant(zone).toOffsetDateTime()),
+                store.routing(p.paymentId()).map(r -> new PaymentResult.RoutingView(r.reason(), r.attempts().stream()
+                        .map(a -> new PaymentResult.RoutingView.Attempt(a.provider() == null ? p.provider() : a.provider(),
+                                a.state(), a.note())).toList())).orElse(null));
     }
 
     public static String format(BigDecimal amount, String currency) {

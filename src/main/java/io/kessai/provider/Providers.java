@@ -9,17 +9,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The providers installed in this Kessai, and the routing rules that choose one for an order without a
- * {@code provider}: {@code kessai.routing.<method-type>} where configured, else the installed provider whose
- * capability table routes that method type by default.
+ * The providers installed in this Kessai, and the {@link Routing} rules that choose the providers of an order
+ * without a {@code provider}.
  */
 public final class Providers {
     private final Map<String, PaymentProvider> byId = new LinkedHashMap<>();
-    private final Map<String, String> routing;
+    private final Routing routing;
 
-    /** @param routing per method type, the provider id that orders without a provider go to */
-    public Providers(Map<String, String> routing) {
-        this.routing = Map.copyOf(routing);
+    public Providers(Routing routing) {
+        this.routing = routing;
     }
 
     public Providers register(PaymentProvider provider) {
@@ -41,22 +39,33 @@ public final class Providers {
         return ProviderCatalog.of(byId.values().stream().map(PaymentProvider::capabilities).toList());
     }
 
-    /** Per method type, the provider that orders naming none go to. */
-    public Map<String, String> routing() {
+    public Routing routing() {
         return routing;
     }
 
     /**
-     * The provider for this order (the one it names, or the routing rule of its method type), once its capability
-     * table says it takes the order's method type, brand, token type, currency and capture mode: otherwise
-     * {@code 422 unsupported} naming the field.
+     * Where this order goes: the provider it names, or the providers of the first routing rule that matches it, in
+     * the order they are tried; {@code 422 unsupported} when no rule takes its method type.
      */
-    public PaymentProvider choose(PaymentOrder order) {
-        String id = order.provider() != null ? order.provider() : routing.get(order.method().type());
-        if (id == null) {
+    public Routing.Plan plan(PaymentOrder order) {
+        Routing.Plan plan = routing.plan(order);
+        if (plan == null) {
             throw KessaiException.unsupported("method.type", "no routing rule sends method type "
                     + order.method().type() + " to a provider; name one in provider");
         }
+        return plan;
+    }
+
+    /**
+     * The first provider of this order's plan, once its capability table says it takes the order's method type,
+     * brand, token type, currency and capture mode: otherwise {@code 422 unsupported} naming the field.
+     */
+    public PaymentProvider choose(PaymentOrder order) {
+        return checked(order, plan(order).providers().get(0));
+    }
+
+    /** The provider {@code id} for this order, or {@code 422 unsupported} naming the field it cannot take. */
+    public PaymentProvider checked(PaymentOrder order, String id) {
         PaymentProvider provider = byId.get(id);
         if (provider == null) {
             throw KessaiException.unsupported(order.provider() != null ? "provider" : "method.type",

@@ -20,23 +20,36 @@ public final class UpstreamCalls {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamCalls.class);
     static final String ATTEMPTS = "kessaiUpstreamAttempts";
     static final String DEADLINE = "kessaiUpstreamDeadline";
+    /** The request deadline's exchange property (a failover to another provider starts a new one). */
+    public static final String DEADLINE_PROPERTY = DEADLINE;
     static final String PERMIT = "kessaiUpstreamPermit";
     /** Whether the template's loop sends again, and after how many milliseconds. */
     static final String AGAIN = "kessaiUpstreamAgain";
     static final String DELAY = "kessaiUpstreamDelay";
     /** The provider's route of one attempt (the template's parameter). */
     static final String ATTEMPT = "kessaiUpstreamAttempt";
+    /** The attempt holds a permission of the provider's circuit (given back or counted when it ends). */
+    static final String CIRCUIT_PERMIT = "kessaiUpstreamCircuitPermit";
+    /**
+     * An earlier send of this operation may have been processed (a 409/500/502 answer, a timeout): a later failure
+     * that by itself proves nothing was done (refused connection, open circuit, 503) no longer proves it for the
+     * operation, whose outcome is then unknown.
+     */
+    static final String MAY_HAVE_ACTED = "kessaiUpstreamMayHaveActed";
 
     private final PaymentStore store;
     private final InFlightLimits inFlight;
     private final UpstreamPolicy.Registry policies;
+    private final ProviderCircuits circuits;
     private volatile org.apache.camel.ProducerTemplate producer;
     private volatile java.util.concurrent.ExecutorService attempts;
 
-    public UpstreamCalls(PaymentStore store, InFlightLimits inFlight, UpstreamPolicy.Registry policies) {
+    public UpstreamCalls(PaymentStore store, InFlightLimits inFlight, UpstreamPolicy.Registry policies,
+                         ProviderCircuits circuits) {
         this.store = store;
         this.inFlight = inFlight;
         this.policies = policies;
+        this.circuits = circuits;
     }
 
     /** Starts one upstream operation: the request's deadline is set by its first operation and kept. */
@@ -46,26 +59,82 @@ public final class UpstreamCalls {
             exchange.setProperty(DEADLINE, System.nanoTime() + policy.deadline().toNanos());
         }
         exchange.setProperty(ATTEMPTS, 0);
+        exchange.removeProperty(MAY_HAVE_ACTED);
         exchange.setProperty(AGAIN, true);
         exchange.setProperty(DELAY, 0L);
     }
 
-    /** Takes an in-flight permit of the endpoint group, waiting no longer than the deadline allows. */
+    /**
+     * Takes a permission of the provider's circuit (none while it is open: {@code 503 provider_unavailable}, nothing
+     * sent) and an in-flight permit of the endpoint group, waiting no longer than the deadline allows.
+     */
     public void acquire(Exchange exchange) {
         exchange.setProperty(AGAIN, false);
         exchange.setProperty(DELAY, 0L);
         exchange.setProperty(ATTEMPTS, exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1);
+        String provider = provider(exchange);
+        try {
+            circuits.admit(provider);
+        } catch (ProviderCircuits.CircuitOpen open) {
+            exchange.removeProperty(Flow.UPSTREAM_STARTED);
+            record(exchange, null, open.providerCode(), "circuit_open");
+            throw heldBack(exchange, open);
+        }
+        exchange.setProperty(CIRCUIT_PERMIT, provider);
         Duration wait = remaining(exchange);
         String group = exchange.getProperty(Flow.UPSTREAM_GROUP, String.class);
-        inFlight.acquire(group, wait.isNegative() ? Duration.ZERO : wait);
+        try {
+            inFlight.acquire(group, wait.isNegative() ? Duration.ZERO : wait);
+        } catch (KessaiException full) {
+            releaseCircuit(exchange);
+            throw heldBack(exchange, full);
+        }
         exchange.setProperty(PERMIT, group);
     }
 
+    /**
+     * A call Kessai did not make (circuit open, in-flight queue full): surely not done, unless an earlier send of the
+     * same operation may have been processed, in which case the operation's outcome is unknown.
+     */
+    private static KessaiException heldBack(Exchange exchange, KessaiException why) {
+        if (exchange.getProperty(MAY_HAVE_ACTED, false, Boolean.class)) {
+            return UpstreamFailures.unknown(why.getMessage() + "; an earlier send of this operation may have been"
+                    + " processed, so the outcome is reconciled with the provider", why.providerCode());
+        }
+        return why;
+    }
+
     public void release(Exchange exchange) {
+        releaseCircuit(exchange);
         String group = exchange.getProperty(PERMIT, String.class);
         if (group != null) {
             exchange.removeProperty(PERMIT);
             inFlight.release(group);
+        }
+    }
+
+    /** Gives the circuit's permission back uncounted, if the attempt still holds it. */
+    private void releaseCircuit(Exchange exchange) {
+        String provider = exchange.getProperty(CIRCUIT_PERMIT, String.class);
+        if (provider != null) {
+            exchange.removeProperty(CIRCUIT_PERMIT);
+            circuits.released(provider);
+        }
+    }
+
+    /** Counts the attempt in the provider's circuit: a failure (down) or a success. */
+    private void countCircuit(Exchange exchange, boolean down, String why) {
+        String provider = exchange.getProperty(CIRCUIT_PERMIT, String.class);
+        if (provider == null) {
+            return;
+        }
+        exchange.removeProperty(CIRCUIT_PERMIT);
+        Long started = exchange.getProperty(Flow.UPSTREAM_STARTED, Long.class);
+        long nanos = started == null ? 0 : System.nanoTime() - started;
+        if (down) {
+            circuits.failed(provider, nanos, why);
+        } else {
+            circuits.succeeded(provider, nanos);
         }
     }
 
@@ -145,7 +214,9 @@ public final class UpstreamCalls {
 
     /** The provider's reader accepted the answer. */
     public void answered(Exchange exchange) {
-        record(exchange, status(exchange), null, "answered");
+        Integer status = status(exchange);
+        countCircuit(exchange, status != null && status >= 500, "HTTP " + status);
+        record(exchange, status, null, "answered");
     }
 
     /**
@@ -162,7 +233,19 @@ public final class UpstreamCalls {
         boolean retryable = cause instanceof RetryableUpstreamAnswer || UpstreamFailures.isBeforeSending(cause);
         String providerCode = cause instanceof RetryableUpstreamAnswer r ? r.providerCode()
                 : cause instanceof KessaiException k ? k.providerCode() : null;
-        record(exchange, status(exchange), providerCode, label(cause, retryable));
+        Integer status = status(exchange);
+        record(exchange, status, providerCode, label(cause, retryable));
+        boolean notSent = UpstreamFailures.isBeforeSending(cause);
+        if (notSent || (status != null && status >= 500)) {
+            countCircuit(exchange, true, notSent ? cause.getClass().getSimpleName() : "HTTP " + status);
+        } else if (status != null && status != 409 && status != 429) {
+            countCircuit(exchange, false, null);   // the provider answered: it is up (a declined card is no failure)
+        }   // a timeout after sending, a 409 or 429, a call held back: uncounted (release gives the permission back)
+        boolean provesNothing = notSent || (cause instanceof RetryableUpstreamAnswer r && r.provesNothingHappened())
+                || (cause instanceof KessaiException k && !k.outcomeUnknown());
+        if (!provesNothing) {
+            exchange.setProperty(MAY_HAVE_ACTED, true);
+        }
         if (retryable) {
             UpstreamPolicy policy = policies.of(provider);
             int sent = exchange.getProperty(ATTEMPTS, 1, Integer.class);
@@ -179,7 +262,11 @@ public final class UpstreamCalls {
                 return;
             }
         }
-        throw UpstreamFailures.toKessai(cause, provider);
+        KessaiException outcome = UpstreamFailures.toKessai(cause, provider);
+        if (outcome.code() == ErrorCode.PROVIDER_UNAVAILABLE) {
+            throw heldBack(exchange, outcome);
+        }
+        throw outcome;
     }
 
     private static String label(Throwable cause, boolean retryable) {

@@ -51,6 +51,18 @@ public final class UpstreamFailures {
         return unknown("the call to " + provider + " ended unexpectedly; the outcome is reconciled with the provider", null);
     }
 
+    /**
+     * Whether the provider surely did not act on the operation: the request was never sent (connection refused,
+     * circuit open, in-flight queue full, deadline passed before sending) or the provider answered that it did
+     * nothing (maintenance, 429 or 503 before processing). Every such failure, and only such a failure, carries
+     * {@code provider_unavailable} ({@link UpstreamCalls} turns one that follows a send that may have been
+     * processed into an unknown outcome). Only these may be failed over to another provider; a refusal, a timeout,
+     * a dropped connection after sending or any other answer never are.
+     */
+    public static boolean surelyNotDone(KessaiException failure) {
+        return failure.code() == ErrorCode.PROVIDER_UNAVAILABLE;
+    }
+
     /** An outcome that is not known: reported {@code provider_timeout}, never failed. */
     public static KessaiException unknown(String detail, String providerCode) {
         return new KessaiException(ErrorCode.PROVIDER_TIMEOUT, detail, List.of(), providerCode, null);

@@ -18,7 +18,10 @@ import io.kessai.provider.PaymentLookup;
 import io.kessai.provider.ProviderModule;
 import io.kessai.provider.ProviderModules;
 import io.kessai.provider.ProviderOperation;
+import io.kessai.provider.ProviderCircuits;
+import io.kessai.provider.ProviderMeters;
 import io.kessai.provider.Providers;
+import io.kessai.provider.Routing;
 import io.kessai.provider.Setting;
 import io.kessai.provider.UpstreamCalls;
 import io.kessai.provider.UpstreamPolicy;
@@ -145,6 +148,10 @@ public final class Kessai {
         pc.addPropertiesSource(new ModuleDefaults(modules));
         Config config = new Config(context);
         List<ProviderModule> installed = enabled(config, modules);
+        // The routing rules are checked against the installed modules' capability tables before anything starts.
+        Map<String, io.kessai.provider.Capabilities> tables = new LinkedHashMap<>();
+        installed.forEach(m -> tables.put(m.id(), m.capabilities()));
+        Routing routing = Routing.fromConfig(config::find, PaymentOrderReader.METHOD_TYPES, tables, routing(config, installed));
 
         ObjectMapper json = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -172,7 +179,7 @@ public final class Kessai {
         }
         ProviderChecks.requireSettings(installed, config);
 
-        Providers providers = new Providers(routing(config, installed));
+        Providers providers = new Providers(routing);
         Map<String, WebhookVerifier> verifiers = new HashMap<>();
         Map<String, ToIntFunction<String>> limits = new HashMap<>();
         contexts.forEach((module, moduleContext) -> {
@@ -191,13 +198,17 @@ public final class Kessai {
                 Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms")));
         UpstreamPolicy.Registry policies = new UpstreamPolicy.Registry(config::find);
         providers.installed().forEach(policies::of);
-        UpstreamCalls upstream = new UpstreamCalls(store, inFlight, policies);
+        ProviderCircuits circuits = new ProviderCircuits(config::find, providers.installed());
+        ProviderMeters meters = new ProviderMeters(io.micrometer.core.instrument.Metrics.globalRegistry, circuits);
+        closeWithContext(context, meters);
+        registerHealthChecks(context, circuits);
+        UpstreamCalls upstream = new UpstreamCalls(store, inFlight, policies, circuits);
         Duration inFlightGrace = Duration.ofMillis(config.integer("kessai.janitor.in-flight-grace-ms"));
         Reconciliation reconciliation = new Reconciliation(store, stateMachine, janitorSchedule, inFlightGrace);
         PaymentService payments = new PaymentService(store, providers,
                 new PaymentOrderReader(json, clock, providers.catalog()), stateMachine, json,
                 new KeyLocks(Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms"))), zone,
-                reconciliation, janitorSchedule);
+                reconciliation, janitorSchedule, meters);
 
         var registry = context.getRegistry();
         registry.bind("kessaiModules", new InstalledModules(List.copyOf(installed)));
@@ -210,6 +221,7 @@ public final class Kessai {
         registry.bind("kessaiProviders", providers);
         registry.bind("kessaiInFlight", inFlight);
         registry.bind("kessaiUpstream", upstream);
+        registry.bind("kessaiCircuits", circuits);
         registry.bind("kessaiProblems", new ProblemResponder(json));
         registry.bind("kessaiJsonBody", new JsonBody());
 
@@ -289,11 +301,30 @@ public final class Kessai {
     }
 
     /**
-     * Per method type, where orders naming no provider go: {@code kessai.routing.<type>} when set, else the one
-     * installed provider whose capability table routes the type by default.
+     * Each provider's circuit as a Camel health check in the context's registry (readiness, group {@code kessai}); the
+     * management server shows them. Without camel-health's registry (an embedding application without it) there
+     * are none, and the circuits work the same.
      */
-    static Map<String, String> routing(Config config, List<ProviderModule> installed) {
-        Map<String, String> routing = new HashMap<>();
+    private static void registerHealthChecks(CamelContext context, ProviderCircuits circuits) {
+        org.apache.camel.health.HealthCheckRegistry registry = org.apache.camel.health.HealthCheckRegistry.get(context);
+        if (registry == null) {
+            LOG.info("no Camel health check registry in this context: the provider circuits are not health checks");
+            return;
+        }
+        for (String provider : circuits.providers()) {
+            CircuitHealthCheck check = new CircuitHealthCheck(circuits, provider);
+            check.setCamelContext(context);
+            registry.register(check);
+        }
+    }
+
+    /**
+     * Per method type, where orders that name no provider and match no {@code kessai.routing.rules.<n>} go, with where
+     * that comes from: {@code kessai.routing.<type>} when set, else the one installed provider whose capability table
+     * routes the type by default.
+     */
+    static Map<String, Map.Entry<String, String>> routing(Config config, List<ProviderModule> installed) {
+        Map<String, Map.Entry<String, String>> routing = new HashMap<>();
         List<String> ids = installed.stream().map(ProviderModule::id).toList();
         for (String type : PaymentOrderReader.METHOD_TYPES) {
             String configured = config.find("kessai.routing." + type);
@@ -301,7 +332,7 @@ public final class Kessai {
                 if (!ids.contains(configured)) {
                     LOG.warn("kessai.routing.{} names {}, which is not installed: such orders answer 422 unsupported", type, configured);
                 }
-                routing.put(type, configured);
+                routing.put(type, Map.entry(configured, "kessai.routing." + type));
                 continue;
             }
             List<String> defaults = installed.stream()
@@ -311,7 +342,8 @@ public final class Kessai {
                         + " both take method type " + type + " by default. Set kessai.routing." + type + " to one of them.");
             }
             if (defaults.size() == 1) {
-                routing.put(type, defaults.get(0));
+                routing.put(type, Map.entry(defaults.get(0), "the default for " + type
+                        + " (" + defaults.get(0) + "'s capability table)"));
             }
         }
         return routing;

@@ -99,6 +99,13 @@ public final class PaymentStore {
      */
     public Operation insert(PaymentRecord p, String idempotencyKey, String source, io.kessai.events.OutboxEvent event,
                             Schedule schedule, String kind) {
+        return insert(p, idempotencyKey, source, event, schedule, kind, null);
+    }
+
+    /** As {@link #insert(PaymentRecord, String, String, io.kessai.events.OutboxEvent, Schedule, String)}, with why
+     * the payment went to its provider (the routing rule; kept on the payment and shown in its result). */
+    public Operation insert(PaymentRecord p, String idempotencyKey, String source, io.kessai.events.OutboxEvent event,
+                            Schedule schedule, String kind, String routingReason) {
         return db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO payments (" + COLUMNS
                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -141,8 +148,98 @@ public final class PaymentStore {
             if (schedule != null) {
                 writeSchedule(c, p.paymentId(), schedule);
             }
+            if (routingReason != null) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE payments SET routing_reason = ? WHERE payment_id = ?")) {
+                    ps.setString(1, clip(routingReason, 1000));
+                    ps.setString(2, p.paymentId());
+                    ps.executeUpdate();
+                }
+            }
             return insertOperation(c, p.paymentId(), kind, p.amount(), null, null);
         });
+    }
+
+    // ---- routing and failover -------------------------------------------------------------------
+
+    /**
+     * Moves a new payment's charge to the next provider of its routing rule, in one transaction: the charge sent to
+     * {@code from} is settled {@code failed} with {@code note} (it surely did not happen there), a new charge
+     * operation with a new upstream key is started for {@code to}, and the payment's provider and routing reason
+     * become {@code to}'s. A crash before the commit leaves the first charge open at {@code from} (reconciled there);
+     * after it, only {@code to} can be charged: never two providers at once. Answers empty when the payment or the
+     * operation has moved on meanwhile (then nothing is changed).
+     */
+    public Optional<Failover> failover(String paymentId, String operationId, String from, String to, String note,
+                                       String routingReason) {
+        return db.inTransaction(c -> {
+            PaymentRecord current = select(c, "payment_id = ?", paymentId, true).orElse(null);
+            if (current == null || !from.equals(current.provider()) || current.status() != PaymentStatus.PENDING) {
+                return Optional.empty();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE payment_operations SET state = 'failed', updated_at = ?,"
+                    + " settled_at = ?, note = ? WHERE operation_id = ? AND payment_id = ? AND state = 'started'")) {
+                setTime(ps, 1, now());
+                setTime(ps, 2, now());
+                ps.setString(3, clip(note, 500));
+                ps.setString(4, operationId);
+                ps.setString(5, paymentId);
+                if (ps.executeUpdate() != 1) {
+                    return Optional.empty();
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE payments SET provider = ?, routing_reason = ?,"
+                    + " updated_at = ? WHERE payment_id = ?")) {
+                ps.setString(1, to);
+                ps.setString(2, clip(routingReason, 1000));
+                setTime(ps, 3, now());
+                ps.setString(4, paymentId);
+                ps.executeUpdate();
+            }
+            Operation next = insertOperation(c, paymentId, "charge", current.amount(), null, null);
+            PaymentRecord switched = select(c, "payment_id = ?", paymentId, false).orElseThrow();
+            return Optional.of(new Failover(switched, next));
+        });
+    }
+
+    /** The payment after a failover, and the charge operation to send to its new provider. */
+    public record Failover(PaymentRecord payment, Operation operation) {
+    }
+
+    /** Why the payment went to its provider, and each charge sent: to which provider, how it ended, and why. */
+    public record Routing(String reason, List<ChargeAttempt> attempts) {
+    }
+
+    public record ChargeAttempt(String provider, String state, String note) {
+    }
+
+    public Optional<Routing> routing(String paymentId) {
+        return db.inTransaction(c -> {
+            String reason;
+            try (PreparedStatement ps = c.prepareStatement("SELECT routing_reason FROM payments WHERE payment_id = ?")) {
+                ps.setString(1, paymentId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    reason = rs.getString(1);
+                }
+            }
+            List<ChargeAttempt> attempts = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT provider, state, note FROM payment_operations"
+                    + " WHERE payment_id = ? AND kind = 'charge' ORDER BY created_at, settled_at NULLS LAST")) {
+                ps.setString(1, paymentId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        attempts.add(new ChargeAttempt(rs.getString(1), rs.getString(2), rs.getString(3)));
+                    }
+                }
+            }
+            return reason == null && attempts.size() <= 1 ? Optional.empty() : Optional.of(new Routing(reason, attempts));
+        });
+    }
+
+    private static String clip(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max - 1) + "…";
     }
 
     private void writeSchedule(Connection c, String paymentId, Schedule s) throws SQLException {
@@ -413,9 +510,10 @@ public final class PaymentStore {
     private Operation insertOperation(Connection c, String paymentId, String kind, BigDecimal amount, String clientKey,
                                       String requestHash) throws SQLException {
         Operation op = new Operation(UUID.randomUUID().toString(), paymentId, kind, UUID.randomUUID().toString(), false);
+        // provider: the payment's at this moment (a failover switches it in the same transaction first)
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO payment_operations (operation_id, payment_id,"
-                + " kind, upstream_key, state, amount, created_at, updated_at, client_key, request_hash)"
-                + " VALUES (?, ?, ?, ?, 'started', ?, ?, ?, ?, ?)")) {
+                + " kind, upstream_key, state, amount, created_at, updated_at, client_key, request_hash, provider)"
+                + " VALUES (?, ?, ?, ?, 'started', ?, ?, ?, ?, ?, (SELECT provider FROM payments WHERE payment_id = ?))")) {
             ps.setString(1, op.operationId());
             ps.setString(2, paymentId);
             ps.setString(3, kind);
@@ -425,6 +523,7 @@ public final class PaymentStore {
             setTime(ps, 7, now());
             ps.setString(8, clientKey);
             ps.setString(9, requestHash);
+            ps.setString(10, paymentId);
             ps.executeUpdate();
         }
         return op;
