@@ -130,7 +130,8 @@ class CamelKIntegrationOnCamelMainTest {
     /** The deploy/ manifest of this kind and name. */
     static JsonNode manifest(String kind, String name) throws IOException {
         try (var files = Files.walk(DEPLOY)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml") && !f.toString().contains("crds")).toList()) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml") && !f.toString().endsWith(".camel.yaml")
+                    && !f.toString().contains("crds")).toList()) {
                 JsonNode node = YAML.readTree(file.toFile());
                 if (kind.equals(node.path("kind").asText()) && name.equals(node.path("metadata").path("name").asText())) {
                     return node;

@@ -44,7 +44,8 @@ class KubernetesManifestsTest {
     static void readManifestsAndSchemas() throws IOException {
         schemas = new ManifestSchemas();
         try (Stream<Path> files = Stream.concat(Files.walk(Path.of("deploy")), Files.list(Path.of("kamelets")))) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml") && !f.startsWith(ManifestSchemas.CRDS))
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml") && !f.toString().endsWith(".camel.yaml")
+                            && !f.startsWith(ManifestSchemas.CRDS))
                     .sorted().toList()) {
                 MANIFESTS.put(file, YAML.readTree(file.toFile()));
             }
@@ -116,6 +117,8 @@ class KubernetesManifestsTest {
         assertThat(spec.has("configuration")).as("no inline configuration").isFalse();
         assertThat(spec.path("traits").path("camel").has("properties")).as("no inline properties").isFalse();
         assertThat(spec.path("traits").has("environment")).isFalse();
+        assertThat(YAML.readTree(Path.of("deploy/camel-k/kessai-events-out.camel.yaml").toFile()))
+                .as("the flow file for kamel run is the Integration's flows").isEqualTo(spec.path("flows"));
         // the flows use only Kamelets Kessai ships, and placeholders the ConfigMap defines
         String flows = YAML.writeValueAsString(spec.path("flows"));
         Matcher kamelets = Pattern.compile("kamelet:([a-z0-9-]+)").matcher(flows);
