@@ -105,6 +105,8 @@ class EventsSourceAndPayPresetsTest {
         main = new Main();
         main.setPropertyPlaceholderLocations(Kessai.DEFAULTS);
         main.configure().setBasePackageScanEnabled(false);
+        // camel-main's summary would print the sandbox's credentials
+        main.configure().setAutoConfigurationLogSummary(false);
         main.configure().withRoutesIncludePattern("file:" + routes.toAbsolutePath() + "/*.camel.yaml");
         Properties overrides = new Properties();
         overrides.setProperty("kessai.db.url", dbUrl);
