@@ -17,7 +17,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -55,120 +54,138 @@ class KameletCatalogRulesTest {
         return file.getFileName().toString().replaceFirst("\\.kamelet\\.yaml$", "");
     }
 
+    /** Each rule collects every breach (file and what is wrong) and fails once with all of them. */
+    private static final class Breaches {
+        private final List<String> found = new ArrayList<>();
+
+        void check(boolean kept, String breach) {
+            if (!kept) {
+                found.add(breach);
+            }
+        }
+
+        void assertNone() {
+            assertThat(found).as("catalog rules broken (kamelets/README.md)").isEmpty();
+        }
+    }
+
     @Test
     void everyFileIsOneKameletNamedAfterItsFileWithItsTypeLabelAndCatalogAnnotations() throws IOException {
         String version = pomVersion().replace("-SNAPSHOT", "");
-        SoftAssertions soft = new SoftAssertions();
+        Breaches b = new Breaches();
         for (Map.Entry<Path, JsonNode> e : CATALOG.entrySet()) {
             Path file = e.getKey();
             JsonNode k = e.getValue();
-            soft.assertThat(file.getFileName().toString()).as(file + ": file name").endsWith(".kamelet.yaml");
-            soft.assertThat(k.path("apiVersion").asText()).as(file + ": apiVersion").isEqualTo("camel.apache.org/v1");
-            soft.assertThat(k.path("kind").asText()).as(file + ": kind").isEqualTo("Kamelet");
+            b.check(file.getFileName().toString().endsWith(".kamelet.yaml"), file + ": the file name ends with .kamelet.yaml");
+            b.check(k.path("apiVersion").asText().equals("camel.apache.org/v1"), file + ": apiVersion is camel.apache.org/v1");
+            b.check(k.path("kind").asText().equals("Kamelet"), file + ": kind is Kamelet");
             String name = k.path("metadata").path("name").asText();
-            soft.assertThat(name).as(file + ": metadata.name is the file stem").isEqualTo(stem(file));
-            soft.assertThat(name).as(file + ": name").matches("kessai-[a-z0-9]+(-[a-z0-9]+)*");
+            b.check(name.equals(stem(file)), file + ": metadata.name " + name + " is not the file stem " + stem(file));
+            b.check(name.matches("kessai-[a-z0-9]+(-[a-z0-9]+)*"), file + ": the name is kessai-[a-z0-9-]+");
             String type = k.path("metadata").path("labels").path("camel.apache.org/kamelet.type").asText();
-            soft.assertThat(TYPES).as(file + ": label camel.apache.org/kamelet.type").contains(type);
-            soft.assertThat(name).as(file + ": the name ends with its type").endsWith("-" + type);
+            b.check(TYPES.contains(type), file + ": label camel.apache.org/kamelet.type is source, action or sink, not " + type);
+            b.check(name.endsWith("-" + type), file + ": the name ends with its type -" + type);
             JsonNode annotations = k.path("metadata").path("annotations");
-            soft.assertThat(annotations.path("camel.apache.org/provider").asText()).as(file + ": provider").isEqualTo("Kessai");
-            soft.assertThat(annotations.path("camel.apache.org/kamelet.group").asText()).as(file + ": group").isEqualTo("Kessai");
-            soft.assertThat(annotations.path("camel.apache.org/catalog.version").asText()).as(file + ": catalog.version")
-                    .isEqualTo(version);
-            soft.assertThat(annotations.path("camel.apache.org/kamelet.support.level").asText()).as(file + ": support level")
-                    .isIn("Stable", "Preview", "Experimental");
+            b.check(annotations.path("camel.apache.org/provider").asText().equals("Kessai"), file + ": provider is Kessai");
+            b.check(annotations.path("camel.apache.org/kamelet.group").asText().equals("Kessai"), file + ": group is Kessai");
+            b.check(annotations.path("camel.apache.org/catalog.version").asText().equals(version),
+                    file + ": catalog.version is " + version);
+            b.check(Set.of("Stable", "Preview", "Experimental")
+                    .contains(annotations.path("camel.apache.org/kamelet.support.level").asText()), file + ": support level");
         }
-        soft.assertAll();
+        b.assertNone();
     }
 
     @Test
     void everyDefinitionHasATitleADescriptionAndTitledDescribedTypedProperties() {
-        SoftAssertions soft = new SoftAssertions();
+        Breaches b = new Breaches();
         CATALOG.forEach((file, k) -> {
             JsonNode definition = k.path("spec").path("definition");
-            soft.assertThat(definition.path("title").asText()).as(file + ": definition.title").isNotBlank();
-            soft.assertThat(definition.path("description").asText()).as(file + ": definition.description").isNotBlank();
-            soft.assertThat(definition.path("type").asText()).as(file + ": definition.type").isEqualTo("object");
-            soft.assertThat(definition.path("properties").isObject()).as(file + ": definition.properties").isTrue();
+            b.check(!definition.path("title").asText().isBlank(), file + ": definition.title");
+            b.check(!definition.path("description").asText().isBlank(), file + ": definition.description");
+            b.check(definition.path("type").asText().equals("object"), file + ": definition.type is object");
+            b.check(definition.path("properties").isObject(), file + ": definition.properties ({} when none)");
             definition.path("properties").fields().forEachRemaining(p -> {
                 String where = file + ": property " + p.getKey();
                 JsonNode prop = p.getValue();
-                soft.assertThat(prop.path("title").asText()).as(where + " title").isNotBlank();
-                soft.assertThat(prop.path("description").asText()).as(where + " description").isNotBlank();
-                soft.assertThat(PROPERTY_TYPES).as(where + " type").contains(prop.path("type").asText());
+                b.check(!prop.path("title").asText().isBlank(), where + " has a title");
+                b.check(!prop.path("description").asText().isBlank(), where + " has a description");
+                b.check(PROPERTY_TYPES.contains(prop.path("type").asText()), where + " has a JSON Schema type");
                 if (prop.has("enum") && prop.has("default")) {
-                    soft.assertThat(prop.path("enum")).as(where + " default among the enum").contains(prop.get("default"));
+                    List<JsonNode> values = new ArrayList<>();
+                    prop.path("enum").forEach(values::add);
+                    b.check(values.contains(prop.get("default")), where + ": the default is one of the enum");
                 }
             });
             for (JsonNode required : definition.path("required")) {
-                soft.assertThat(definition.path("properties").has(required.asText()))
-                        .as(file + ": required " + required.asText() + " is a property").isTrue();
+                b.check(definition.path("properties").has(required.asText()),
+                        file + ": required " + required.asText() + " is a property");
             }
         });
-        soft.assertAll();
+        b.assertNone();
     }
 
     @Test
     void aSecretPropertyIsAPasswordInTheCredentialsGroupAndOnlyASecretIs() {
-        SoftAssertions soft = new SoftAssertions();
+        Breaches b = new Breaches();
         CATALOG.forEach((file, k) -> k.path("spec").path("definition").path("properties").fields().forEachRemaining(p -> {
-            String where = file + ": property " + p.getKey();
+            String where = file + ": property " + p.getKey() + " is a secret: ";
             JsonNode prop = p.getValue();
             boolean password = "password".equals(prop.path("format").asText());
             Set<String> descriptors = new TreeSet<>();
             prop.path("x-descriptors").forEach(d -> descriptors.add(d.asText()));
             if (SECRET_NAME.matcher(p.getKey()).matches() || password || descriptors.contains(CREDENTIALS)) {
-                soft.assertThat(password).as(where + " is a secret: format: password").isTrue();
-                soft.assertThat(descriptors).as(where + " is a secret: x-descriptors").contains(CREDENTIALS);
-                soft.assertThat(prop.has("default")).as(where + " is a secret: no default").isFalse();
-                soft.assertThat(prop.has("example")).as(where + " is a secret: no example").isFalse();
+                b.check(password, where + "format: password");
+                b.check(descriptors.contains(CREDENTIALS), where + "x-descriptors: [" + CREDENTIALS + "]");
+                b.check(!prop.has("default"), where + "no default");
+                b.check(!prop.has("example"), where + "no example");
             }
         }));
-        soft.assertAll();
+        b.assertNone();
     }
 
     @Test
     void dependenciesNameTheKessaiJarAndEveryComponentTheTemplateUses() throws IOException {
         String jar = "mvn:io.kessai:kessai:" + pomVersion();
-        SoftAssertions soft = new SoftAssertions();
+        Breaches b = new Breaches();
         CATALOG.forEach((file, k) -> {
             Set<String> dependencies = new LinkedHashSet<>();
             k.path("spec").path("dependencies").forEach(d -> dependencies.add(d.asText()));
-            soft.assertThat(dependencies).as(file + ": spec.dependencies").contains("camel:kamelet", jar);
+            b.check(dependencies.contains("camel:kamelet"), file + ": spec.dependencies lists camel:kamelet");
+            b.check(dependencies.contains(jar), file + ": spec.dependencies lists " + jar);
             for (String d : dependencies) {
-                soft.assertThat(d).as(file + ": dependency").matches("camel:[a-z0-9-]+|mvn:[^:\\s]+:[^:\\s]+:[^:\\s]+");
+                b.check(d.matches("camel:[a-z0-9-]+|mvn:[^:\\s]+:[^:\\s]+:[^:\\s]+"),
+                        file + ": dependency " + d + " is camel:<component> or mvn:<group>:<artifact>:<version>");
             }
             String template = template(file);
             for (String scheme : schemes(template)) {
-                soft.assertThat(dependencies).as(file + ": the template uses " + scheme + ":").contains("camel:" + scheme);
+                b.check(dependencies.contains("camel:" + scheme), file + ": the template uses " + scheme + ": without camel:" + scheme);
             }
             if (template.contains("- bean:")) {
-                soft.assertThat(dependencies).as(file + ": the template has a bean step").contains("camel:bean");
+                b.check(dependencies.contains("camel:bean"), file + ": the template has a bean step without camel:bean");
             }
         });
-        soft.assertAll();
+        b.assertNone();
     }
 
     @Test
     void templatesHaveTheShapeOfTheirTypeAndUseEveryPropertyTheyDefine() {
-        SoftAssertions soft = new SoftAssertions();
+        Breaches b = new Breaches();
         CATALOG.forEach((file, k) -> {
             String type = k.path("metadata").path("labels").path("camel.apache.org/kamelet.type").asText();
             String from = k.path("spec").path("template").path("from").path("uri").asText();
             String template = template(file);
             switch (type) {
                 case "source" -> {
-                    soft.assertThat(from).as(file + ": a source does not start from kamelet:source").isNotEqualTo("kamelet:source");
-                    soft.assertThat(template).as(file + ": a source ends in kamelet:sink").contains("kamelet:sink");
+                    b.check(!from.equals("kamelet:source"), file + ": a source starts from its own endpoint");
+                    b.check(template.contains("kamelet:sink"), file + ": a source ends in kamelet:sink");
                 }
-                case "action" -> soft.assertThat(from).as(file + ": an action starts from kamelet:source")
-                        .isEqualTo("kamelet:source");
+                case "action" -> b.check(from.equals("kamelet:source"), file + ": an action starts from kamelet:source");
                 case "sink" -> {
-                    soft.assertThat(from).as(file + ": a sink starts from kamelet:source").isEqualTo("kamelet:source");
-                    soft.assertThat(template).as(file + ": a sink strips the dispatch header").contains("CamelHttpUri");
+                    b.check(from.equals("kamelet:source"), file + ": a sink starts from kamelet:source");
+                    b.check(template.contains("CamelHttpUri"), file + ": a sink strips the dispatch header CamelHttpUri");
                 }
-                default -> soft.fail(file + ": unknown type " + type);
+                default -> b.check(false, file + ": unknown type " + type);
             }
             Set<String> defined = new TreeSet<>();
             k.path("spec").path("definition").path("properties").fieldNames().forEachRemaining(defined::add);
@@ -177,10 +194,14 @@ class KameletCatalogRulesTest {
             while (m.find()) {
                 used.add(m.group(1));
             }
-            soft.assertThat(defined).as(file + ": every placeholder of the template is a property").containsAll(used);
-            soft.assertThat(used).as(file + ": every property is used by the template").containsAll(defined);
+            for (String u : used) {
+                b.check(defined.contains(u), file + ": the template's {{" + u + "}} is not a defined property");
+            }
+            for (String d : defined) {
+                b.check(used.contains(d), file + ": property " + d + " is not used by the template");
+            }
         });
-        soft.assertAll();
+        b.assertNone();
     }
 
     @Test
@@ -194,15 +215,15 @@ class KameletCatalogRulesTest {
                 }
             }
         }
-        SoftAssertions soft = new SoftAssertions();
+        Breaches b = new Breaches();
         CATALOG.forEach((file, k) -> {
             JsonNode steps = k.path("spec").path("template").path("from").path("steps");
             Matcher m = Pattern.compile("(direct:kessai-[a-z0-9-]+)").matcher(steps.toString());
             while (m.find()) {
-                soft.assertThat(served).as(file + ": " + m.group(1) + " is served by a route in routes/").contains(m.group(1));
+                b.check(served.contains(m.group(1)), file + ": " + m.group(1) + " is served by no route in routes/");
             }
         });
-        soft.assertAll();
+        b.assertNone();
     }
 
     @Test
