@@ -216,6 +216,7 @@ public final class Kessai {
         registry.bind("kessaiDatabase", database);
         registry.bind("kessaiStore", store);
         registry.bind("kessaiPayments", payments);
+        registry.bind("kessaiOrderPresets", new io.kessai.payment.OrderPresets(json));
         registry.bind("kessaiCallbacks", new BrowserReturns(store, providers, json));
         registry.bind("kessaiStateMachine", stateMachine);
         registry.bind("kessaiProviders", providers);

@@ -21,8 +21,7 @@ public final class KessaiMain {
         // Kessai has no @Configuration, RouteBuilder or @BindToRegistry classes to find: its beans are bound by
         // Kessai.bind and its routes are YAML files named below, so the package scan would only cost start-up time.
         main.configure().setBasePackageScanEnabled(false);
-        main.setPropertyPlaceholderLocations(Kessai.DEFAULTS + ",classpath:application.properties;optional=true,"
-                + "file:config/application.properties;optional=true");
+        main.setPropertyPlaceholderLocations(placeholderLocations(profile(overrides)));
         // camel-main's start-up summary prints every property it set; the provider modules' secrets must never be among them.
         main.configure().setAdditionalSensitiveKeywords(Kessai.sensitiveKeywords());
         main.configure().setAutoConfigurationLogSummary(false);
@@ -45,6 +44,41 @@ public final class KessaiMain {
                         Kessai.routes(support.getCamelContext(), true).stream().map(r -> "classpath:" + r).toList()));
             }
         });
+    }
+
+    /**
+     * camel-main's profile ({@code camel.main.profile}: system property, {@code CAMEL_MAIN_PROFILE}, or an override),
+     * or null. camel-main reads {@code application-<profile>.properties} only when it chooses the locations itself;
+     * Kessai names its locations, so it adds the profile's here.
+     */
+    static String profile(Properties overrides) {
+        String profile = overrides == null ? null : overrides.getProperty("camel.main.profile");
+        if (profile == null) {
+            profile = org.apache.camel.main.MainHelper.lookupPropertyFromSysOrEnv("camel.main.profile").orElse(null);
+        }
+        if (profile == null || profile.isBlank()) {
+            return null;
+        }
+        if (!profile.trim().matches("[A-Za-z0-9_-]+")) {
+            throw new IllegalArgumentException("camel.main.profile must be a name of [A-Za-z0-9_-], not " + profile);
+        }
+        return profile.trim();
+    }
+
+    /**
+     * Where the standalone reads its properties. The first location that has a key wins (Camel's properties component
+     * looks them up in order): the profile's {@code application-<profile>.properties} beside the jar (config/), then in
+     * the jar ({@code prod}: PostgreSQL and the real providers), then application.properties beside the jar and in the
+     * jar, then Kessai's defaults. System properties and environment variables win over all of them.
+     */
+    static String placeholderLocations(String profile) {
+        String locations = "file:config/application.properties;optional=true,classpath:application.properties;optional=true,"
+                + Kessai.DEFAULTS;
+        if (profile == null) {
+            return locations;
+        }
+        return "file:config/application-" + profile + ".properties;optional=true,classpath:application-" + profile
+                + ".properties;optional=true," + locations;
     }
 
     /**

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's Kamelet section as pasted: its four YAML route blocks, read from README.md, are loaded into a camel-main
+ * The README's Kamelet section as pasted: its YAML route blocks, read from README.md, are loaded into a camel-main
  * application that installs Kessai the way the README says (Kessai.install from a MainListener) and finds the
  * Kamelets on the classpath (kamelets/, as in the library jar); each route then carries a payment through its Kamelet
  * to the built-in GMO sandbox.
@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KameletsInUseTest {
     private static final List<String> KAMELETS = List.of(
-            "kessai-pay-action", "kessai-capture-action", "kessai-cancel-action", "kessai-refund-action");
+            "kessai-pay-action", "kessai-capture-action", "kessai-cancel-action", "kessai-refund-action",
+            "kessai-events-source");
 
     private Main main;
     private ProducerTemplate template;
@@ -103,7 +104,8 @@ class KameletsInUseTest {
     @Test
     void everyReadmeKameletRouteIsLoadedAndStarted() {
         CamelContext context = main.getCamelContext();
-        for (String id : List.of("shop-checkout", "shop-ship", "shop-order-withdrawn", "shop-return")) {
+        for (String id : List.of("shop-checkout", "shop-ship", "shop-order-withdrawn", "shop-return", "shop-preorder",
+                "shop-payment-events")) {
             assertThat(context.getRouteController().getRouteStatus(id)).as(id).hasToString("Started");
         }
         for (String kamelet : KAMELETS) {
@@ -130,6 +132,15 @@ class KameletsInUseTest {
                 Map.of("shopPaymentId", authorized.paymentId()), PaymentResult.class);
         assertThat(refunded.status()).isEqualTo("refunded");
         assertThat(refunded.refundedAmount()).isEqualTo("1000");
+    }
+
+    @Test
+    void thePreorderRouteAuthorizesAtGmoAsItsKameletPropertiesSay() {
+        var order = Orders.gmoCard("tok_kamelet_preorder");
+        order.remove("capture");
+        PaymentResult authorized = template.requestBody("direct:shop-preorder", Orders.json(order), PaymentResult.class);
+        assertThat(authorized.provider()).isEqualTo("gmo-pg");
+        assertThat(authorized.status()).as("captureMode: manual").isEqualTo("authorized");
     }
 
     @Test
