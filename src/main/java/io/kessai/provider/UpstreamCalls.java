@@ -32,11 +32,17 @@ public final class UpstreamCalls {
     private final UpstreamPolicy.Registry policies;
     private volatile org.apache.camel.ProducerTemplate producer;
     private volatile java.util.concurrent.ExecutorService attempts;
+    private volatile io.kessai.ops.KessaiMetrics metrics = io.kessai.ops.KessaiMetrics.disabled();
 
     public UpstreamCalls(PaymentStore store, InFlightLimits inFlight, UpstreamPolicy.Registry policies) {
         this.store = store;
         this.inFlight = inFlight;
         this.policies = policies;
+    }
+
+    /** Where every send's latency and result, the retries and the 429s seen are counted. */
+    public void metrics(io.kessai.ops.KessaiMetrics metrics) {
+        this.metrics = metrics;
     }
 
     /** Starts one upstream operation: the request's deadline is set by its first operation and kept. */
@@ -165,6 +171,7 @@ public final class UpstreamCalls {
                 LOG.warn("{} {}: {} ({}); sending again with the same key in {} ms (send {} of at most {})", provider,
                         exchange.getProperty(Flow.UPSTREAM_PATH, String.class), cause.getMessage(),
                         cause.getClass().getSimpleName(), delay.toMillis(), sent + 1, policy.maxRedeliveries() + 1);
+                metrics.retry(provider, exchange.getProperty(Flow.UPSTREAM_PATH, String.class));
                 exchange.setProperty(AGAIN, true);
                 exchange.setProperty(DELAY, delay.toMillis());
                 exchange.setException(null);
@@ -214,5 +221,6 @@ public final class UpstreamCalls {
         store.recordAttempt(new UpstreamAttempt(payment == null ? null : payment.paymentId(), provider(exchange),
                 exchange.getProperty(Flow.UPSTREAM_PATH, String.class), op == null ? null : op.upstreamKey(),
                 status, providerCode, outcome, millis));
+        metrics.attempt(provider(exchange), exchange.getProperty(Flow.UPSTREAM_PATH, String.class), status, outcome, millis);
     }
 }

@@ -19,8 +19,16 @@ public final class KessaiMain {
         // Kessai has no @Configuration, RouteBuilder or @BindToRegistry classes to find: its beans are bound by
         // Kessai.bind and its routes are YAML files named below, so the package scan would only cost start-up time.
         main.configure().setBasePackageScanEnabled(false);
-        main.setPropertyPlaceholderLocations(Kessai.DEFAULTS + ",classpath:application.properties;optional=true,"
-                + "file:config/application.properties;optional=true");
+        // The first location that has a key wins: a profile's files come before the defaults they override.
+        String profile = profile(overrides);
+        String profileLocations = "";
+        if (profile != null) {
+            main.configure().setProfile(profile);
+            profileLocations = "file:config/application-" + profile + ".properties;optional=true,"
+                    + "classpath:application-" + profile + ".properties;optional=true,";
+        }
+        main.setPropertyPlaceholderLocations(profileLocations + Kessai.DEFAULTS
+                + ",classpath:application.properties;optional=true,file:config/application.properties;optional=true");
         // camel-main's start-up summary prints every property it set; the provider modules' secrets must never be among them.
         main.configure().setAdditionalSensitiveKeywords(Kessai.sensitiveKeywords());
         main.configure().setAutoConfigurationLogSummary(false);
@@ -38,6 +46,32 @@ public final class KessaiMain {
                         Kessai.routes(support.getCamelContext(), true).stream().map(r -> "classpath:" + r).toList()));
             }
         });
+    }
+
+    /** The profile key (camel-main's): {@code prod} reads {@code application-prod.properties} first. */
+    static final String PROFILE = "camel.main.profile";
+
+    /**
+     * The profile named by the overrides, a system property or the environment ({@code CAMEL_MAIN_PROFILE}), in that
+     * order; null for none. Only letters, digits and hyphens: it names a file.
+     */
+    static String profile(Properties overrides) {
+        String profile = overrides == null ? null : overrides.getProperty(PROFILE);
+        if (profile == null) {
+            profile = System.getProperty(PROFILE);
+        }
+        if (profile == null) {
+            profile = System.getenv("CAMEL_MAIN_PROFILE");
+        }
+        if (profile == null || profile.isBlank()) {
+            return null;
+        }
+        profile = profile.trim();
+        if (!profile.matches("[A-Za-z0-9-]{1,32}")) {
+            throw new IllegalArgumentException(PROFILE + " must be 1 to 32 letters, digits or hyphens (it names"
+                    + " config/application-<profile>.properties), not " + profile);
+        }
+        return profile;
     }
 
     /**
