@@ -22,9 +22,6 @@ import java.util.Map;
 public final class KessaiHealthChecks {
     /** The group of Kessai's checks. */
     public static final String GROUP = "kessai";
-    /** How long the store check waits for a connection's validity check. */
-    static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
-
     private KessaiHealthChecks() {
     }
 
@@ -33,8 +30,8 @@ public final class KessaiHealthChecks {
      *
      * @param outboxLagMax the oldest undelivered event may be at most this old; zero or negative: not checked
      */
-    public static List<HealthCheck> of(CamelContext context, BacklogStore backlog, Duration outboxLagMax) {
-        return List.of(new Store(backlog), new Quartz(context), new Outbox(backlog, outboxLagMax));
+    public static List<HealthCheck> of(CamelContext context, BacklogStore backlog, StoreProbe probe, Duration outboxLagMax) {
+        return List.of(new Store(probe), new Quartz(context), new Outbox(backlog, probe, outboxLagMax));
     }
 
     /** Readiness only: a check of something outside the process. */
@@ -51,21 +48,16 @@ public final class KessaiHealthChecks {
 
     /** The store answers a validity check on a connection of Kessai's pool. */
     static final class Store extends Readiness {
-        private final BacklogStore backlog;
+        private final StoreProbe probe;
 
-        Store(BacklogStore backlog) {
+        Store(StoreProbe probe) {
             super("kessai-store");
-            this.backlog = backlog;
+            this.probe = probe;
         }
 
         @Override
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-            try {
-                backlog.ping(PING_TIMEOUT);
-                builder.up();
-            } catch (RuntimeException e) {
-                builder.message("the store cannot be reached: " + redact(e.getMessage())).down();
-            }
+            probe.failure().ifPresentOrElse(failure -> builder.message(failure).down(), builder::up);
         }
     }
 
@@ -101,16 +93,23 @@ public final class KessaiHealthChecks {
     /** The relay keeps up: the oldest event not delivered yet is younger than the bound. */
     static final class Outbox extends Readiness {
         private final BacklogStore backlog;
+        private final StoreProbe probe;
         private final Duration max;
 
-        Outbox(BacklogStore backlog, Duration max) {
+        Outbox(BacklogStore backlog, StoreProbe probe, Duration max) {
             super("kessai-outbox");
             this.backlog = backlog;
+            this.probe = probe;
             this.max = max;
         }
 
         @Override
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+            var storeFailure = probe.failure();
+            if (storeFailure.isPresent()) {
+                builder.message("the outbox cannot be read: " + storeFailure.get()).down();
+                return;
+            }
             BacklogStore.Outbox outbox;
             try {
                 outbox = backlog.outbox();

@@ -86,7 +86,7 @@ public final class KessaiMetrics {
      * application has none), the provider-operation notifier, the in-flight gauges and the store's backlog gauges.
      */
     public static KessaiMetrics install(CamelContext context, List<String> providers, InFlightLimits inFlight,
-                                        BacklogStore backlog) {
+                                        BacklogStore backlog, StoreProbe probe) {
         MeterRegistry found = MicrometerUtils.getMeterRegistryFromCamelRegistry(context.getRegistry(),
                 MicrometerConstants.METRICS_REGISTRY_NAME);
         boolean own = found == null;
@@ -126,7 +126,7 @@ public final class KessaiMetrics {
             throw new IllegalStateException(e);
         }
         inFlight.onNewGroup(group -> metrics.inFlight(inFlight, group));
-        metrics.backlog(backlog);
+        metrics.backlog(backlog, probe);
         return metrics;
     }
 
@@ -291,8 +291,8 @@ public final class KessaiMetrics {
 
     // ---- the store's backlog ----------------------------------------------------------------------
 
-    private void backlog(BacklogStore store) {
-        Sampler sampler = new Sampler(store);
+    private void backlog(BacklogStore store, StoreProbe probe) {
+        Sampler sampler = new Sampler(store, probe);
         gauge("kessai.store.reachable", "1 when the last sample of the store's backlog could be read, else 0",
                 sampler, s -> s.sample() == null ? 0 : 1, null);
         gauge("kessai.outbox.lag", "Age of the oldest event not delivered yet (0 when every event is delivered)",
@@ -330,22 +330,27 @@ public final class KessaiMetrics {
         return b == null ? Double.NaN : value.applyAsDouble(b);
     }
 
-    /** The store's backlog, read at most once per {@link #SAMPLE_EVERY}; null while the store cannot be read. */
+    /**
+     * The store's backlog, read at most once per {@link #SAMPLE_EVERY}; null while the store cannot be read (asked
+     * first with the probe's bounded wait, so that a scrape does not wait the pool's connection timeout).
+     */
     static final class Sampler {
         private final BacklogStore store;
+        private final StoreProbe probe;
         private BacklogStore.Backlog last;
         private long readAt;
         private boolean read;
 
-        Sampler(BacklogStore store) {
+        Sampler(BacklogStore store, StoreProbe probe) {
             this.store = store;
+            this.probe = probe;
         }
 
         synchronized BacklogStore.Backlog sample() {
             long now = System.nanoTime();
             if (!read || now - readAt >= SAMPLE_EVERY.toNanos()) {
                 try {
-                    last = store.backlog();
+                    last = probe.failure().isPresent() ? null : store.backlog();
                 } catch (RuntimeException e) {
                     last = null;
                 }

@@ -355,12 +355,14 @@ public final class Kessai {
     private static void observe(CamelContext context, Config config, Database database, Clock clock, List<String> providers,
                                 InFlightLimits inFlight, UpstreamCalls upstream, Webhooks webhooks) {
         io.kessai.store.BacklogStore backlog = new io.kessai.store.BacklogStore(database, clock);
-        io.kessai.ops.KessaiMetrics metrics = io.kessai.ops.KessaiMetrics.install(context, providers, inFlight, backlog);
+        io.kessai.ops.StoreProbe probe = new io.kessai.ops.StoreProbe(backlog);
+        closeWithContext(context, probe);
+        io.kessai.ops.KessaiMetrics metrics = io.kessai.ops.KessaiMetrics.install(context, providers, inFlight, backlog, probe);
         upstream.metrics(metrics);
         webhooks.metrics(metrics);
         context.getRegistry().bind("kessaiMetrics", metrics);
         Duration lagMax = Duration.ofMillis(config.integer("kessai.health.outbox-lag-max-ms"));
-        io.kessai.ops.KessaiHealthChecks.of(context, backlog, lagMax).forEach(check -> context.getRegistry().bind(check.getId(), check));
+        io.kessai.ops.KessaiHealthChecks.of(context, backlog, probe, lagMax).forEach(check -> context.getRegistry().bind(check.getId(), check));
     }
 
     /** camel-quartz keeps its triggers in Kessai's database (JDBC job store, clustered). */
