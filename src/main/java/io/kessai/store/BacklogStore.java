@@ -38,11 +38,18 @@ public final class BacklogStore {
                           List<OpenOperations> openOperations) {
     }
 
-    /** Opens a connection and asks the database whether it is usable (health check). */
+    /**
+     * Takes a connection of the pool and asks the database whether it is usable (health check); a connection that
+     * is not is evicted from the pool.
+     */
     public void ping(Duration timeout) {
         try (Connection c = db.dataSource().getConnection()) {
             if (!c.isValid((int) Math.max(1, timeout.toSeconds()))) {
-                throw new StoreException(new SQLException("the database did not answer a validity check within " + timeout));
+                if (db.dataSource() instanceof com.zaxxer.hikari.HikariDataSource pool) {
+                    pool.evictConnection(c);
+                }
+                throw new StoreException(new SQLException("the database did not answer a validity check within "
+                        + timeout.toSeconds() + " s"));
             }
         } catch (SQLException e) {
             throw new StoreException(e);
