@@ -95,9 +95,16 @@ public final class KessaiInstance implements AutoCloseable {
                     ? Integer.parseInt(settings.get("kessai.management.port")) : freePort();
             p.put("kessai.management.port", String.valueOf(managementPort));
         }
+        KessaiMain main = new KessaiMain(p);
         try {
-            return new KessaiInstance(new KessaiMain(p).start(), port, managementPort);
+            return new KessaiInstance(main.start(), port, managementPort);
         } catch (Exception e) {
+            try {
+                // what started before the failure (the store's pool, sandboxes, threads) stops with it
+                main.stop();
+            } catch (Exception stopping) {
+                e.addSuppressed(stopping);
+            }
             throw new IllegalStateException("Kessai did not start", e);
         }
     }
