@@ -107,6 +107,33 @@ class ManagementPortHealthTest {
         assertThat(sink.received()).isNotEmpty();
     }
 
+    @Test
+    void aCheckRegisteredInCamelsHealthRegistryShowsAndDecidesReadiness() {
+        java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean();
+        org.apache.camel.impl.health.AbstractHealthCheck breaker = new org.apache.camel.impl.health.AbstractHealthCheck(
+                "test", "test-circuit") {
+            @Override
+            protected void doCall(org.apache.camel.health.HealthCheckResultBuilder builder, Map<String, Object> options) {
+                if (open.get()) {
+                    builder.message("the circuit is open").down();
+                } else {
+                    builder.up();
+                }
+            }
+        };
+        org.apache.camel.health.HealthCheckRegistry registry = org.apache.camel.health.HealthCheckRegistry.get(kessai.context());
+        registry.register(breaker);
+        try {
+            assertThat(check(awaitHealth("/observe/health/ready", 200), "test-circuit").path("status").asText()).isEqualTo("UP");
+            open.set(true);
+            JsonNode down = awaitHealth("/observe/health/ready", 503);
+            assertThat(check(down, "test-circuit").path("message").asText()).isEqualTo("the circuit is open");
+        } finally {
+            registry.unregister(breaker);
+        }
+        awaitHealth("/observe/health/ready", 200);
+    }
+
     private void startStore() throws SQLException {
         h2 = Server.createTcpServer("-tcpPort", String.valueOf(h2Port), "-ifNotExists", "-baseDir", dir.toString()).start();
     }

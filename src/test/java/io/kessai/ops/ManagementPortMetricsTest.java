@@ -157,6 +157,19 @@ class ManagementPortMetricsTest {
     }
 
     @Test
+    void metersRegisteredOnMicrometersGlobalRegistryShowInTheSameScrape() {
+        io.micrometer.core.instrument.Counter counter = io.micrometer.core.instrument.Metrics.globalRegistry
+                .counter("ops.test.global.meter", "provider", "gmo-pg");
+        try {
+            counter.increment(3);
+            Scrape scrape = scrape();
+            assertThat(scrape.value("ops_test_global_meter_total", "provider", "gmo-pg")).isEqualTo(3);
+        } finally {
+            io.micrometer.core.instrument.Metrics.globalRegistry.remove(counter);
+        }
+    }
+
+    @Test
     void upstreamPathsBecomeEndpointLabelsWithEveryIdReplaced() {
         assertThat(KessaiMetrics.endpoint("/credit/charge")).isEqualTo("/credit/charge");
         assertThat(KessaiMetrics.endpoint("/tds2/finalizeCharge")).isEqualTo("/tds2/finalizeCharge");
