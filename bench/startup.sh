@@ -9,7 +9,8 @@
 #   bench/startup.sh -- -XX:TieredStopAtLevel=1   # JVM options after --, passed before -jar
 #   BENCH_CMD=bin/kessai bench/startup.sh      # measure a launcher instead of java -jar (it gets the same -D options)
 #
-# Needs target/kessai.jar (mvn -B -q -o package -DskipTests), curl and a free port (BENCH_PORT, default 18931).
+# Needs target/kessai.jar (mvn -B -q -o package -DskipTests), curl and two free ports (BENCH_PORT, default 18931, and
+# the next one for the management port).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,7 +46,7 @@ cpu_ms() { awk -v t="$TICK" '{ print int(($14 + $15) * 1000 / t) }' "/proc/$1/st
 # (SIGTERM, waits for it).
 one_run() {
   local data="$1" log="$2" start ready code cpu
-  local props=(-Dkessai.http.port="$PORT" "-Dkessai.db.url=jdbc:h2:file:$data/kessai;WRITE_DELAY=0")
+  local props=(-Dkessai.http.port="$PORT" -Dkessai.management.port="$((PORT + 1))" "-Dkessai.db.url=jdbc:h2:file:$data/kessai;WRITE_DELAY=0")
   start=$(now_ms)
   if [ -n "$CMD" ]; then
     JAVA_OPTS="${JVM_OPTS[*]:-} ${props[*]}" "$CMD" >"$log" 2>&1 &

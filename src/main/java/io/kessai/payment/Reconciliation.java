@@ -71,20 +71,42 @@ public final class Reconciliation {
             } else if (!"charge".equals(kind) && pastGrace && notAtProvider == null) {
                 store.settleOperation(new PaymentStore.Settlement(open.operation().operationId(), "failed",
                         "the provider's inquiry shows it did not happen", null));
-            } else if (!"unresolved".equals(open.state())
-                    && open.createdAt().isBefore(now.minus(schedule.maxAge(current.provider())))) {
-                store.settleOperation(new PaymentStore.Settlement(open.operation().operationId(), "unresolved",
-                        "no final answer from the provider within " + schedule.maxAge(current.provider())
-                                + "; an operator must check this " + kind + " with the provider", null));
-                LOG.warn("payment {}: the outcome of its {} (upstream key {}) is still not known after {}; marked"
-                                + " unresolved for an operator", current.paymentId(), kind, open.operation().upstreamKey(),
-                        schedule.maxAge(current.provider()));
+            } else if (pastMaxAge(open, current, now)) {
+                markUnresolved(open, current);
                 stillOpen.add(open);
             } else {
                 stillOpen.add(open);
             }
         }
         return new Result(current, !stillOpen.isEmpty());
+    }
+
+    /**
+     * The provider's inquiry gave no answer (it is down, or it has no inquiry at all): nothing is settled, but an
+     * operation still not known past the janitor's maximum age is marked {@code unresolved} for an operator, as when
+     * the inquiry answers without settling it.
+     */
+    public void unresolvedPastMaxAge(PaymentRecord payment) {
+        OffsetDateTime now = store.now();
+        for (PaymentStore.OpenOperation open : store.openOperations(payment.paymentId())) {
+            if (pastMaxAge(open, payment, now)) {
+                markUnresolved(open, payment);
+            }
+        }
+    }
+
+    private boolean pastMaxAge(PaymentStore.OpenOperation open, PaymentRecord payment, OffsetDateTime now) {
+        return !"unresolved".equals(open.state()) && open.createdAt().isBefore(now.minus(schedule.maxAge(payment.provider())));
+    }
+
+    private void markUnresolved(PaymentStore.OpenOperation open, PaymentRecord payment) {
+        String kind = open.operation().kind();
+        store.settleOperation(new PaymentStore.Settlement(open.operation().operationId(), "unresolved",
+                "no final answer from the provider within " + schedule.maxAge(payment.provider())
+                        + "; an operator must check this " + kind + " with the provider", null));
+        LOG.warn("payment {}: the outcome of its {} (upstream key {}) is still not known after {}; marked"
+                        + " unresolved for an operator", payment.paymentId(), kind, open.operation().upstreamKey(),
+                schedule.maxAge(payment.provider()));
     }
 
     /**

@@ -20,6 +20,7 @@ public final class InFlightLimits {
     private final Map<String, Semaphore> permits = new ConcurrentHashMap<>();
     private final Map<String, ToIntFunction<String>> limitPerPath;
     private final Duration queueTimeout;
+    private volatile java.util.function.Consumer<String> onNewGroup = group -> { };
 
     /** @param limitPerPath per provider id, its concurrency limit for an endpoint path */
     public InFlightLimits(Map<String, ToIntFunction<String>> limitPerPath, Duration queueTimeout) {
@@ -42,7 +43,11 @@ public final class InFlightLimits {
 
     /** As {@link #acquire(String)}, waiting at most {@code maxWait} (and never longer than the queue timeout). */
     public void acquire(String group, Duration maxWait) {
-        Semaphore semaphore = permits.computeIfAbsent(group, g -> new Semaphore(limitOf(g), true));
+        Semaphore semaphore = permits.get(group);
+        if (semaphore == null) {
+            semaphore = permits.computeIfAbsent(group, g -> new Semaphore(limitOf(g), true));
+            onNewGroup.accept(group);
+        }
         long wait = Math.min(queueTimeout.toMillis(), maxWait.toMillis());
         try {
             if (!semaphore.tryAcquire(wait, TimeUnit.MILLISECONDS)) {
@@ -53,6 +58,22 @@ public final class InFlightLimits {
             Thread.currentThread().interrupt();
             throw new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE, "interrupted while waiting to call " + group);
         }
+    }
+
+    /** Told the name of every endpoint group the first time a call acquires its permit (the in-flight gauges). */
+    public void onNewGroup(java.util.function.Consumer<String> listener) {
+        this.onNewGroup = listener;
+    }
+
+    /** Calls in flight in an endpoint group now (0 for a group never used). */
+    public int inUse(String group) {
+        Semaphore semaphore = permits.get(group);
+        return semaphore == null ? 0 : Math.max(0, limitOf(group) - semaphore.availablePermits());
+    }
+
+    /** The concurrency limit of an endpoint group. */
+    public int limit(String group) {
+        return limitOf(group);
     }
 
     public void release(String group) {

@@ -43,6 +43,7 @@ public final class UpstreamCalls {
     private final ProviderCircuits circuits;
     private volatile org.apache.camel.ProducerTemplate producer;
     private volatile java.util.concurrent.ExecutorService attempts;
+    private volatile io.kessai.ops.KessaiMetrics metrics = io.kessai.ops.KessaiMetrics.disabled();
 
     public UpstreamCalls(PaymentStore store, InFlightLimits inFlight, UpstreamPolicy.Registry policies,
                          ProviderCircuits circuits) {
@@ -50,6 +51,11 @@ public final class UpstreamCalls {
         this.inFlight = inFlight;
         this.policies = policies;
         this.circuits = circuits;
+    }
+
+    /** Where every send's latency and result, the retries and the 429s seen are counted. */
+    public void metrics(io.kessai.ops.KessaiMetrics metrics) {
+        this.metrics = metrics;
     }
 
     /** Starts one upstream operation: the request's deadline is set by its first operation and kept. */
@@ -255,6 +261,7 @@ public final class UpstreamCalls {
                 LOG.warn("{} {}: {} ({}); sending again with the same key in {} ms (send {} of at most {})", provider,
                         exchange.getProperty(Flow.UPSTREAM_PATH, String.class), cause.getMessage(),
                         cause.getClass().getSimpleName(), delay.toMillis(), sent + 1, policy.maxRedeliveries() + 1);
+                metrics.retry(provider, exchange.getProperty(Flow.UPSTREAM_PATH, String.class));
                 exchange.setProperty(AGAIN, true);
                 exchange.setProperty(DELAY, delay.toMillis());
                 exchange.setException(null);
@@ -311,5 +318,6 @@ public final class UpstreamCalls {
         io.kessai.payment.PaymentLog.upstreamAttempt(payment, provider(exchange), op == null ? null : op.kind(),
                 exchange.getProperty(Flow.UPSTREAM_PATH, String.class), exchange.getProperty(ATTEMPTS, 1, Integer.class),
                 outcome, status, providerCode, millis);
+        metrics.attempt(provider(exchange), exchange.getProperty(Flow.UPSTREAM_PATH, String.class), status, outcome, millis);
     }
 }

@@ -232,9 +232,10 @@ public final class Kessai {
                 config.integer("kessai.events.batch-size")));
         InboxStore inbox = new InboxStore(database, clock);
         registry.bind("kessaiInbox", inbox);
-        registry.bind("kessaiWebhooks", new Webhooks(verifiers, inbox, store, stateMachine, config.integer("kessai.webhooks.max-body-bytes"),
+        Webhooks webhooks = new Webhooks(verifiers, inbox, store, stateMachine, config.integer("kessai.webhooks.max-body-bytes"),
                 config.backoff("kessai.webhooks.retry"), config.integer("kessai.webhooks.batch-size"),
-                config.integer("kessai.webhooks.confirm-attempts")));
+                config.integer("kessai.webhooks.confirm-attempts"));
+        registry.bind("kessaiWebhooks", webhooks);
         registry.bind("kessaiJanitor", new Janitor(store, stateMachine, janitorSchedule, reconciliation,
                 config.integer("kessai.janitor.batch-size"), inFlightGrace));
         // The scheduled-capture pass captures a batch on these threads; shut down with the context.
@@ -243,6 +244,7 @@ public final class Kessai {
         registry.bind("kessaiScheduledCaptures", new ScheduledCaptures(store, config.backoff("kessai.captures.retry"),
                 config.integer("kessai.captures.batch-size")));
         configureQuartz(context, config, database);
+        observe(context, config, database, clock, providers.installed(), inFlight, upstream, webhooks);
         // HttpClient 5 would otherwise re-send a POST by itself after a 503 or 429 (once, or after
         // Retry-After): a payment call must be retried only where the provider allows, with the same key,
         // and a refused event delivery must count as one relay attempt.
@@ -380,6 +382,23 @@ public final class Kessai {
         }
         return new JanitorSchedule(JanitorSchedule.parseList("kessai.janitor.schedule", config.get("kessai.janitor.schedule")),
                 JanitorSchedule.parse("kessai.janitor.max-age", config.get("kessai.janitor.max-age")), schedules, maxAges);
+    }
+
+    /**
+     * Operations: Kessai's meters (in the context's metricsRegistry, which the management port serves at
+     * /observe/metrics) and its readiness checks (Camel health checks in the registry, /observe/health).
+     */
+    private static void observe(CamelContext context, Config config, Database database, Clock clock, List<String> providers,
+                                InFlightLimits inFlight, UpstreamCalls upstream, Webhooks webhooks) {
+        io.kessai.store.BacklogStore backlog = new io.kessai.store.BacklogStore(database, clock);
+        io.kessai.ops.StoreProbe probe = new io.kessai.ops.StoreProbe(backlog);
+        closeWithContext(context, probe);
+        io.kessai.ops.KessaiMetrics metrics = io.kessai.ops.KessaiMetrics.install(context, providers, inFlight, backlog, probe);
+        upstream.metrics(metrics);
+        webhooks.metrics(metrics);
+        context.getRegistry().bind("kessaiMetrics", metrics);
+        Duration lagMax = Duration.ofMillis(config.integer("kessai.health.outbox-lag-max-ms"));
+        io.kessai.ops.KessaiHealthChecks.of(context, backlog, probe, lagMax).forEach(check -> context.getRegistry().bind(check.getId(), check));
     }
 
     /** camel-quartz keeps its triggers in Kessai's database (JDBC job store, clustered). */

@@ -11,6 +11,7 @@ import org.apache.camel.Service;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.main.DefaultMainHttpServerFactory;
 import org.apache.camel.component.platform.http.main.MainHttpServer;
+import org.apache.camel.component.platform.http.main.ManagementHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
@@ -88,7 +89,16 @@ public final class KessaiHttpServer {
         @Override
         public Service newHttpManagementServer(CamelContext camelContext, HttpManagementServerConfigurationProperties properties) {
             setCamelContext(camelContext);
-            return defaults.newHttpManagementServer(camelContext, properties);
+            Kessai.Config config = new Kessai.Config(camelContext);
+            String apiPort = config.find("camel.server.port");
+            if (apiPort != null && apiPort.equals(String.valueOf(properties.getPort()))) {
+                // camel-main would then serve both on the API's server, without the management port's settings
+                throw new IllegalStateException("Kessai cannot start: the management port kessai.management.port ("
+                        + properties.getPort() + ") is the API's port kessai.http.port; give it a port of its own.");
+            }
+            ManagementHttpServer server = (ManagementHttpServer) defaults.newHttpManagementServer(camelContext, properties);
+            ManagementAuth.configure(server, config);
+            return server;
         }
     }
 

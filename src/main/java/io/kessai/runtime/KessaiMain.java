@@ -21,7 +21,11 @@ public final class KessaiMain {
         // Kessai has no @Configuration, RouteBuilder or @BindToRegistry classes to find: its beans are bound by
         // Kessai.bind and its routes are YAML files named below, so the package scan would only cost start-up time.
         main.configure().setBasePackageScanEnabled(false);
-        main.setPropertyPlaceholderLocations(placeholderLocations(profile(overrides)));
+        String profile = profile(overrides);
+        if (profile != null) {
+            main.configure().setProfile(profile);
+        }
+        main.setPropertyPlaceholderLocations(placeholderLocations(profile));
         // camel-main's start-up summary prints every property it set; the provider modules' secrets must never be among them.
         main.configure().setAdditionalSensitiveKeywords(Kessai.sensitiveKeywords());
         main.configure().setAutoConfigurationLogSummary(false);
@@ -46,23 +50,30 @@ public final class KessaiMain {
         });
     }
 
+    /** The profile key (camel-main's): {@code prod} reads {@code application-prod.properties} first. */
+    static final String PROFILE = "camel.main.profile";
+
     /**
-     * camel-main's profile ({@code camel.main.profile}: system property, {@code CAMEL_MAIN_PROFILE}, or an override),
-     * or null. camel-main reads {@code application-<profile>.properties} only when it chooses the locations itself;
-     * Kessai names its locations, so it adds the profile's here.
+     * The profile named by the overrides, a system property or the environment ({@code CAMEL_MAIN_PROFILE}), in that
+     * order; null for none. Only letters, digits and hyphens: it names a file.
      */
     static String profile(Properties overrides) {
-        String profile = overrides == null ? null : overrides.getProperty("camel.main.profile");
+        String profile = overrides == null ? null : overrides.getProperty(PROFILE);
         if (profile == null) {
-            profile = org.apache.camel.main.MainHelper.lookupPropertyFromSysOrEnv("camel.main.profile").orElse(null);
+            profile = System.getProperty(PROFILE);
+        }
+        if (profile == null) {
+            profile = System.getenv("CAMEL_MAIN_PROFILE");
         }
         if (profile == null || profile.isBlank()) {
             return null;
         }
-        if (!profile.trim().matches("[A-Za-z0-9_-]+")) {
-            throw new IllegalArgumentException("camel.main.profile must be a name of [A-Za-z0-9_-], not " + profile);
+        profile = profile.trim();
+        if (!profile.matches("[A-Za-z0-9-]{1,32}")) {
+            throw new IllegalArgumentException(PROFILE + " must be 1 to 32 letters, digits or hyphens (it names"
+                    + " config/application-<profile>.properties), not " + profile);
         }
-        return profile.trim();
+        return profile;
     }
 
     /**

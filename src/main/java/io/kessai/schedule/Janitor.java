@@ -110,6 +110,10 @@ public final class Janitor {
         PaymentRecord payment = exchange.getProperty(Flow.PAYMENT, PaymentRecord.class);
         LOG.info("janitor could not confirm payment {}: {}", payment.paymentId(), e == null ? "" : e.getMessage());
         String notAtProvider = e instanceof NotAtProvider n ? n.providerCode() : null;
+        if (notAtProvider == null) {
+            // no answer settles anything, but an operation unknown past the maximum age is an operator's now
+            reconciliation.unresolvedPastMaxAge(store.find(payment.paymentId()).orElseThrow());
+        }
         Reconciliation.Result settled = notAtProvider == null
                 ? new Reconciliation.Result(store.find(payment.paymentId()).orElseThrow(),
                         !store.openOperations(payment.paymentId()).isEmpty())

@@ -24,6 +24,7 @@ public final class Database implements Closeable {
         config.setMaximumPoolSize(poolSize);
         config.setPoolName("kessai-db");
         config.setConnectionTimeout(5_000);
+        config.setExceptionOverride(new BrokenH2Connections());
         this.dataSource = new HikariDataSource(config);
         Flyway.configure()
                 .dataSource(dataSource)
@@ -72,6 +73,17 @@ public final class Database implements Closeable {
             Files.createDirectories(parent);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create the H2 data directory " + parent, e);
+        }
+    }
+
+    /**
+     * H2's "connection is broken" and "database is closed" (an H2 server that went away and came back) end the
+     * connection, as the 08xxx states Hikari knows do: it is evicted, so that the pool heals once the store is back.
+     */
+    static final class BrokenH2Connections implements com.zaxxer.hikari.SQLExceptionOverride {
+        @java.lang.Override
+        public Override adjudicate(java.sql.SQLException e) {
+            return "90067".equals(e.getSQLState()) || "90098".equals(e.getSQLState()) ? Override.MUST_EVICT : Override.CONTINUE_EVICT;
         }
     }
 

@@ -33,6 +33,8 @@ import java.util.Map;
 public final class Webhooks {
     private static final Logger LOG = LoggerFactory.getLogger(Webhooks.class);
     private static final String STORED = "kessaiStoredWebhook";
+    /** Whether the notification just received was stored now (false: a copy of one stored before). */
+    private static final String STORED_NEW = "kessaiWebhookStoredNew";
     /** The endpoint that confirms a stored notification about something other than a payment. */
     public static final String OTHER_NOTICE = "kessaiOtherNotice";
 
@@ -44,6 +46,7 @@ public final class Webhooks {
     private final Backoff backoff;
     private final int batchSize;
     private final int confirmAttempts;
+    private volatile io.kessai.ops.KessaiMetrics metrics = io.kessai.ops.KessaiMetrics.disabled();
 
     public Webhooks(Map<String, WebhookVerifier> verifiers, InboxStore inbox, PaymentStore payments,
                     StateMachine stateMachine, int maxBodyBytes, Backoff backoff, int batchSize,
@@ -58,13 +61,30 @@ public final class Webhooks {
         this.batchSize = batchSize;
     }
 
-    /** POST /webhooks/{provider}: verify, store durably, answer. */
+    /** Where every notification's verdict is counted. */
+    public void metrics(io.kessai.ops.KessaiMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** POST /webhooks/{provider}: verify, store durably, answer; the verdict is counted per installed provider. */
     public String receive(Exchange exchange) {
         String provider = exchange.getMessage().getHeader("provider", String.class);
         WebhookVerifier verifier = verifiers.get(provider);
         if (verifier == null) {
             throw new WebhookRejected(404, "not_found", "no webhooks are taken for provider " + provider);
         }
+        try {
+            String answer = verifyAndStore(exchange, provider, verifier);
+            metrics.webhook(provider, exchange.getProperty(STORED_NEW, true, Boolean.class) ? "accepted" : "duplicate");
+            exchange.removeProperty(STORED_NEW);
+            return answer;
+        } catch (WebhookRejected r) {
+            metrics.webhook(provider, r.status() == 401 ? "forged" : r.status() == 503 ? "unavailable" : "malformed");
+            throw r;
+        }
+    }
+
+    private String verifyAndStore(Exchange exchange, String provider, WebhookVerifier verifier) {
         boolean json = JsonBody.MEDIA_TYPE.equals(verifier.mediaType());
         try {
             if (json) {
@@ -90,6 +110,7 @@ public final class Webhooks {
             LOG.error("webhook from {} not stored: {}", provider, e.getMessage());
             throw new WebhookRejected(503, "store_unavailable", "the notification could not be stored; retry later");
         }
+        exchange.setProperty(STORED_NEW, stored);
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);

@@ -65,6 +65,8 @@ class ConfigurationOverridesTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 "-Dkessai.scheduler.name=kessai-overrides-test",
+                // not the default management port 9876, which another run on this machine may hold
+                "-Dkessai.management.port=" + freePort(),
                 KessaiMain.class.getName()))
                 .directory(dir.toFile())
                 .redirectErrorStream(true)

@@ -38,9 +38,12 @@ public final class KessaiInstance implements AutoCloseable {
     /** Set by {@link #record()}: every request sent through this instance (and its {@link RawHttp}) from then on. */
     private volatile HttpRecorder recorder;
 
-    private KessaiInstance(KessaiMain main, int port) {
+    private final int managementPort;
+
+    private KessaiInstance(KessaiMain main, int port, int managementPort) {
         this.main = main;
         this.port = port;
+        this.managementPort = managementPort;
     }
 
     private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
@@ -92,14 +95,30 @@ public final class KessaiInstance implements AutoCloseable {
         p.put("kessai.providers.payjp.retry.initial-delay-ms", "20");
         p.put("kessai.providers.payjp.retry.max-delay-ms", "200");
         p.put("kessai.sandbox.payjp.webhook-retry-interval-ms", "200");
+        // The management port (/observe/*) only for the tests that ask for it (kessai.management.enabled=true), on a
+        // free port unless they name one: several instances run in one JVM, and other runs on the same machine.
+        p.put("kessai.management.enabled", "false");
         p.putAll(settings);
+        int managementPort = -1;
+        if ("true".equals(p.getProperty("kessai.management.enabled"))) {
+            managementPort = settings.containsKey("kessai.management.port")
+                    ? Integer.parseInt(settings.get("kessai.management.port")) : freePort();
+            p.put("kessai.management.port", String.valueOf(managementPort));
+        }
+        KessaiMain main = new KessaiMain(p);
         try {
-            KessaiInstance instance = new KessaiInstance(new KessaiMain(p).start(), port);
+            KessaiInstance instance = new KessaiInstance(main.start(), port, managementPort);
             if (Boolean.getBoolean(VALIDATE_ALL)) {
                 instance.record();
             }
             return instance;
         } catch (Exception e) {
+            try {
+                // what started before the failure (the store's pool, sandboxes, threads) stops with it
+                main.stop();
+            } catch (Exception stopping) {
+                e.addSuppressed(stopping);
+            }
             throw new IllegalStateException("Kessai did not start", e);
         }
     }
@@ -114,6 +133,14 @@ public final class KessaiInstance implements AutoCloseable {
 
     public String baseUrl() {
         return "http://localhost:" + port;
+    }
+
+    /** The management port's root ({@code http://127.0.0.1:<port>}); only with kessai.management.enabled=true. */
+    public String managementUrl() {
+        if (managementPort < 0) {
+            throw new IllegalStateException("this Kessai runs without its management port: start it with kessai.management.enabled=true");
+        }
+        return "http://127.0.0.1:" + managementPort;
     }
 
     public CamelContext context() {

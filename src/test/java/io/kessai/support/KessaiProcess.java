@@ -65,6 +65,8 @@ public final class KessaiProcess implements AutoCloseable {
         all.put("kessai.http.port", String.valueOf(port));
         all.put("kessai.public-base-url", "http://localhost:" + port);
         all.put("camel.server.host", "127.0.0.1");
+        // the management port too stays the same across restarts, and is not the default 9876 another run may hold
+        all.put("kessai.management.port", String.valueOf(freePort()));
         all.putAll(settings);
         this.settings = all;
     }
