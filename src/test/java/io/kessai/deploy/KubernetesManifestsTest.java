@@ -253,9 +253,12 @@ class KubernetesManifestsTest {
                 .orElseThrow();
     }
 
-    /** kessai.db.password and every secret setting of the provider modules (their kessai.providers.* keys). */
+    /**
+     * The core's secrets (the store's password, the management port's) and every secret setting of the provider
+     * modules (their kessai.providers.* keys).
+     */
     static Set<String> secretSettings() {
-        Set<String> keys = new TreeSet<>(Set.of("kessai.db.password"));
+        Set<String> keys = new TreeSet<>(Set.of("kessai.db.password", "kessai.management.auth.password"));
         for (ProviderModule module : ProviderModules.discover()) {
             for (Setting s : module.settings()) {
                 if (s.secret() && s.key().startsWith("kessai.providers.")) {

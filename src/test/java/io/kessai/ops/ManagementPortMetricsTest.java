@@ -146,7 +146,13 @@ class ManagementPortMetricsTest {
                     case "outcome" -> assertThat(outcomes).as(s.toString()).contains(value);
                     case "endpoint", "group" -> assertThat(value).as(s.toString()).matches("(/([A-Za-z][A-Za-z-]*[0-9]?|\\{id}))+");
                     case "verdict" -> assertThat(KessaiMetrics.VERDICTS).as(s.toString()).contains(value);
-                    case "state" -> assertThat(value).as(s.toString()).isIn("started", "unknown", "unresolved");
+                    case "state" -> assertThat(value).as(s.toString()).isIn(s.name().startsWith("kessai_circuit")
+                            ? Arrays.stream(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.values())
+                                    .map(st -> st.name().toLowerCase(java.util.Locale.ROOT)).toArray()
+                            : new Object[] {"started", "unknown", "unresolved"});
+                    case "kind" -> assertThat(value).as(s.toString()).isIn("successful", "failed");
+                    case "from", "to" -> assertThat(PROVIDERS).as(s.toString()).contains(value);
+                    case "method" -> assertThat(value).as(s.toString()).matches("[a-z_]+");
                     case "result" -> assertThat(value).as(s.toString()).isIn("answered", "retryable", "not_sent",
                             "refused", "unknown", "no_answer", "not_processed");
                     case "le" -> assertThat(value).as(s.toString()).matches("[0-9.]+|\\+Inf");
