@@ -22,14 +22,16 @@ import java.util.concurrent.CompletableFuture;
  * one shared GMO sandbox and event sink in this JVM, as two replicas behind a load balancer talk to one provider and
  * one consumer. A client spreads a stream of card payments over both (immediate captures, authorizations it captures
  * itself, and scheduled captures that the replicas' clustered schedules capture), retrying every request with the
- * same Idempotency-Key on the other replica when one fails. One replica is killed with SIGKILL while a request it was
+ * same Idempotency-Key on the other replica when one fails; for every third payment GMO's "ask me" notification
+ * arrives at both replicas at once. One replica is killed with SIGKILL while a request it was
  * sent is in flight and stays dead. Then: nothing charged or captured twice at the sandbox, no operation under two
- * keys, no answered payment lost, every payment settled (scheduled captures done), every status change delivered
+ * keys, no answered payment lost, every payment settled (scheduled captures done), every notification stored once
+ * and confirmed, every status change delivered
  * under one eventId in order, at most the one event that was in flight at the dead replica delivered twice, and the
  * dead replica's work (its requests, schedules, claimed events) taken over by the survivor within a bound.
  */
 class ReplicaFailoverTest {
-    private static final int PAYMENTS = 45;
+    private static final int PAYMENTS = 30;
     /** The dead replica's leases and claims expire after this; its scheduler is recovered after the check-in. */
     private static final Duration LEASE = Duration.ofSeconds(3);
     private static final Duration TAKEOVER_BOUND = Duration.ofSeconds(30);
@@ -63,7 +65,7 @@ class ReplicaFailoverTest {
             CompletableFuture.allOf(CompletableFuture.runAsync(a::start), CompletableFuture.runAsync(b::start)).join();
             CrashStream.Report report = new CrashStream(replicas, gmo, sink, db,
                     new CrashStream.Settings(PAYMENTS, 4, 3, List.of(new CrashStream.KillReplicaInFlight(PAYMENTS / 3)),
-                            Duration.ofMinutes(1), Duration.ofSeconds(45), 3, Duration.ofSeconds(2)),
+                            Duration.ofMinutes(1), Duration.ofSeconds(45), 3, Duration.ofSeconds(5), 3),
                     line -> System.out.println("ReplicaFailoverTest: " + line)).run();
             System.out.println("ReplicaFailoverTest\n" + report.table() + report.details(20));
 
@@ -71,6 +73,7 @@ class ReplicaFailoverTest {
             soft.assertThat(report.kills).as("SIGKILLs").hasSize(1);
             soft.assertThat(report.answered).as("payments answered 200/201").isEqualTo(PAYMENTS);
             soft.assertThat(report.scheduled).as("scheduled captures in the stream").isPositive();
+            soft.assertThat(report.webhooksSent).as("notification copies sent").isPositive();
             report.failures().forEach((name, offending) -> soft.assertThat(offending).as(name).isEmpty());
             soft.assertThat(report.eventsReceived - report.distinctEvents)
                     .as("events delivered twice (only the one in flight at the killed replica may be)").isLessThanOrEqualTo(1);

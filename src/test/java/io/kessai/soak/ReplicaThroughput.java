@@ -75,9 +75,9 @@ public final class ReplicaThroughput {
                     .toArray(CompletableFuture[]::new)).join();
             // a first small stream warms the JITs up, uncounted
             new CrashStream(processes, gmo, sink, db, new CrashStream.Settings(40, workers, 3, List.of(),
-                    Duration.ofMinutes(2), Duration.ofMinutes(2), 3, Duration.ofSeconds(1)), line -> { }).runWithoutStopping();
+                    Duration.ofMinutes(2), Duration.ofMinutes(2), 3, Duration.ofSeconds(1), 0), line -> { }).runWithoutStopping();
             return new CrashStream(processes, gmo, sink, db, new CrashStream.Settings(payments, workers, 3, List.of(),
-                    Duration.ofMinutes(5), Duration.ofMinutes(5), 3, Duration.ofSeconds(1)),
+                    Duration.ofMinutes(5), Duration.ofMinutes(5), 3, Duration.ofSeconds(1), 0),
                     line -> System.out.println(replicas + " replica(s): " + line)).run();
         } finally {
             processes.forEach(KessaiProcess::kill);

@@ -86,12 +86,18 @@ public final class CrashStream {
      * @param disruptions    in the order of their thresholds, each below {@code payments}
      * @param requestGiveUp  how long the client keeps retrying one request
      * @param settleTimeout  how long to wait for every payment to be settled and every event delivered
+     * @param scheduledEvery every n-th payment (index mod n == 1, not a manual one) is captured by the schedule at
+     *                       {@code scheduledAfter} from its request (0: none)
+     * @param webhookEvery   every n-th payment (index mod n == 2) gets, once answered, GMO's "ask me" notification
+     *                       (CASH_PAID) at every replica at once, as a provider's copies arrive; each must be stored once
+     *                       and confirmed (0: none; needs a store readable while Kessai runs: PostgreSQL)
      */
     public record Settings(int payments, int workers, int manualEvery, List<Disruption> disruptions,
-                           Duration requestGiveUp, Duration settleTimeout, int scheduledEvery, Duration scheduledAfter) {
+                           Duration requestGiveUp, Duration settleTimeout, int scheduledEvery, Duration scheduledAfter,
+                           int webhookEvery) {
         public Settings(int payments, int workers, int manualEvery, List<Disruption> disruptions,
                         Duration requestGiveUp, Duration settleTimeout) {
-            this(payments, workers, manualEvery, disruptions, requestGiveUp, settleTimeout, 0, Duration.ZERO);
+            this(payments, workers, manualEvery, disruptions, requestGiveUp, settleTimeout, 0, Duration.ZERO, 0);
         }
     }
 
@@ -110,6 +116,7 @@ public final class CrashStream {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong connectionErrors = new AtomicLong();
+    private final AtomicLong webhooksSent = new AtomicLong();
     private final Map<Integer, AtomicLong> retriedStatuses = new ConcurrentHashMap<>();
     private final AtomicBoolean killInFlightArmed = new AtomicBoolean();
     private final AtomicBoolean killAfterCreatedArmed = new AtomicBoolean();
@@ -150,6 +157,9 @@ public final class CrashStream {
         final boolean manual;
         /** capture.mode scheduled: the scheduled captures capture it, not the client */
         final boolean scheduled;
+        final boolean webhook;
+        /** GMO's accessId, once answered */
+        volatile String accessId;
         final String body;
         volatile String paymentId;
         /** The most advanced status a 200/201 answered (null: never answered with a payment). */
@@ -157,12 +167,13 @@ public final class CrashStream {
         volatile boolean gaveUp;
         final List<String> finalAnswers = new CopyOnWriteArrayList<>();
 
-        Track(int index, ObjectNode order, boolean manual, boolean scheduled) {
+        Track(int index, ObjectNode order, boolean manual, boolean scheduled, boolean webhook) {
             this.index = index;
             this.orderId = order.path("orderId").asText();
             this.key = "key-" + orderId;
             this.manual = manual;
             this.scheduled = scheduled;
+            this.webhook = webhook;
             this.body = order.toString();
         }
 
@@ -195,7 +206,8 @@ public final class CrashStream {
                 // the capture time is set when the order is sent (drive): scheduledAfter from then
                 order.putObject("capture").put("mode", "scheduled");
             }
-            Track t = new Track(i, manual ? Orders.manual(order) : order, manual, scheduled);
+            boolean webhook = settings.webhookEvery() > 0 && i % settings.webhookEvery() == 2;
+            Track t = new Track(i, manual ? Orders.manual(order) : order, manual, scheduled, webhook);
             plan.add(t);
             tracks.put(t.orderId, t);
         }
@@ -266,7 +278,11 @@ public final class CrashStream {
         t.finalAnswers.add("pay " + created.status);
         if (created.status / 100 == 2) {
             t.paymentId = created.json.path("paymentId").asText();
+            t.accessId = created.json.path("providerRef").path("id").asText(null);
             t.answered(created.json.path("status").asText());
+            if (t.webhook && t.accessId != null) {
+                notifyEveryReplica(t);
+            }
         }
         if (t.manual && "authorized".equals(t.answeredStatus)) {
             Answer captured = call(t, "POST", "/payments/" + t.paymentId + "/capture", null, "capture-" + t.key, false);
@@ -341,6 +357,81 @@ public final class CrashStream {
                 }
             }
         }
+    }
+
+    /**
+     * GMO's "ask me" notification about the payment, one copy to every replica alive at once (a provider's copies
+     * and retries land wherever the load balancer sends them); each copy is re-sent until a replica answers 2xx.
+     */
+    private void notifyEveryReplica(Track t) {
+        String csrf = csrfToken(t.paymentId);
+        String body = "{\"accessId\":\"" + t.accessId + "\",\"event\":\"CASH_PAID\",\"csrfToken\":\"" + csrf + "\"}";
+        List<java.util.concurrent.CompletableFuture<Void>> copies = new ArrayList<>();
+        for (int i = 0; i < replicas.size(); i++) {
+            int first = i;
+            copies.add(java.util.concurrent.CompletableFuture.runAsync(() -> deliverWebhook(first, body)));
+        }
+        copies.forEach(java.util.concurrent.CompletableFuture::join);
+        webhooksSent.addAndGet(copies.size());
+    }
+
+    private void deliverWebhook(int first, String body) {
+        long giveUp = System.nanoTime() + settings.requestGiveUp().toNanos();
+        for (int attempt = 0; System.nanoTime() < giveUp; attempt++) {
+            if (attempt > 0) {
+                awaitKessaiAnswering(100, giveUp);
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(replica(first + attempt).baseUrl()
+                                + "/webhooks/gmo-pg")).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() / 100 == 2) {
+                    return;
+                }
+            } catch (IOException e) {
+                connectionErrors.incrementAndGet();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private String csrfToken(String paymentId) {
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             PreparedStatement ps = c.prepareStatement("SELECT csrf_token FROM payments WHERE payment_id = ?")) {
+            ps.setString(1, paymentId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read Kessai's store " + db.url(), e);
+        }
+    }
+
+    /** Per accessId notified: how many notifications are stored, and how many of them are confirmed. */
+    private Map<String, int[]> storedWebhooks() {
+        Map<String, int[]> stored = new HashMap<>();
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             PreparedStatement ps = c.prepareStatement("SELECT provider_ref_id, processed_at FROM webhook_inbox"
+                     + " WHERE provider = 'gmo-pg'")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int[] n = stored.computeIfAbsent(rs.getString(1), k -> new int[2]);
+                    n[0]++;
+                    if (rs.getObject(2) != null) {
+                        n[1]++;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read Kessai's store " + db.url(), e);
+        }
+        return stored;
+    }
+
+    private List<Track> notified() {
+        return tracks.values().stream().filter(t -> t.webhook && t.accessId != null).toList();
     }
 
     private String currentStatus(String paymentId) {
@@ -451,6 +542,17 @@ public final class CrashStream {
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             progress.accept("events not all delivered within " + settings.settleTimeout() + ": counting what there is");
         }
+        if (!notified().isEmpty()) {
+            try {
+                await().atMost(settings.settleTimeout()).pollInterval(Duration.ofMillis(500)).until(() -> {
+                    Map<String, int[]> stored = storedWebhooks();
+                    return notified().stream().allMatch(t -> stored.containsKey(t.accessId)
+                            && stored.get(t.accessId)[1] == stored.get(t.accessId)[0]);
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                progress.accept("notifications not all confirmed within " + settings.settleTimeout() + ": counting what there is");
+            }
+        }
         return current;
     }
 
@@ -512,6 +614,20 @@ public final class CrashStream {
         r.kills = new ArrayList<>(killed);
         r.disruptions = new ArrayList<>(disruptionLog);
         r.sandboxRequests = gmo.requests().size();
+        r.webhooksSent = webhooksSent.get();
+        if (!notified().isEmpty()) {
+            Map<String, int[]> stored = storedWebhooks();
+            for (Track t : notified()) {
+                int[] n = stored.getOrDefault(t.accessId, new int[2]);
+                if (n[0] != 1) {
+                    r.webhooksNotStoredOnce.add(t.orderId + " " + t.accessId + ": " + replicas.size()
+                            + " copies sent, " + n[0] + " stored");
+                }
+                if (n[1] != n[0]) {
+                    r.webhooksUnconfirmed.add(t.orderId + " " + t.accessId + ": " + (n[0] - n[1]) + " never confirmed");
+                }
+            }
+        }
 
         // at the client: what was answered is still there, with that status or a later one
         for (Track t : tracks.values()) {
@@ -751,6 +867,7 @@ public final class CrashStream {
         public long connectionErrors;
         public final Map<Integer, Long> retriedStatuses = new TreeMap<>();
         public int sandboxRequests;
+        public long webhooksSent;
         public int eventsReceived;
         public int distinctEvents;
         public int expectedEvents;
@@ -777,6 +894,8 @@ public final class CrashStream {
         public final List<String> changesUnderTwoEventIds = new ArrayList<>();
         public final List<String> eventsOutOfOrder = new ArrayList<>();
         public final List<String> unexpectedHistory = new ArrayList<>();
+        public final List<String> webhooksNotStoredOnce = new ArrayList<>();
+        public final List<String> webhooksUnconfirmed = new ArrayList<>();
 
         /** Every count that must be zero, by name. */
         public Map<String, List<String>> failures() {
@@ -794,6 +913,8 @@ public final class CrashStream {
             m.put("status changes published under two eventIds", changesUnderTwoEventIds);
             m.put("events out of order", eventsOutOfOrder);
             m.put("payments whose stored history is not what the client did", unexpectedHistory);
+            m.put("notifications (sent to every replica) not stored exactly once", webhooksNotStoredOnce);
+            m.put("stored notifications never confirmed", webhooksUnconfirmed);
             return m;
         }
 
@@ -812,6 +933,9 @@ public final class CrashStream {
             row(b, "HTTP requests (retries, connection errors)", requests + " (" + retries + ", " + connectionErrors + ")");
             row(b, "5xx answers retried", retriedStatuses.toString());
             row(b, "requests at the GMO sandbox", String.valueOf(sandboxRequests));
+            if (webhooksSent > 0) {
+                row(b, "notification copies sent to the replicas", String.valueOf(webhooksSent));
+            }
             row(b, "events received (distinct eventIds, status changes)", eventsReceived + " (" + distinctEvents + ", " + expectedEvents + ")");
             row(b, "stream / settle time", String.format("%.1f s / %.1f s", streamSeconds, settleSeconds));
             if (sinceKillSeconds > 0) {
