@@ -5,7 +5,7 @@
 # card payments over them. Prints one table row per count. Exit status 0 when every run lost nothing, charged
 # nothing twice and settled everything.
 #
-#   bench/replicas.sh                                  # 600 payments, 16 client threads, 1,2,3 replicas
+#   bench/replicas.sh                                  # 200 payments, 16 client threads, 1,2,3 replicas
 #   bench/replicas.sh --payments 2000 --workers 32 --replicas 1,2
 #
 # Needs Java 17 and Maven (offline is fine).

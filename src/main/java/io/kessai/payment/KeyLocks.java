@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  * holds it, so that the same key at two replicas at once is served one after the other too.
  */
 public final class KeyLocks {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KeyLocks.class);
     private static final long FIRST_POLL_MS = 5;
     private static final long MAX_POLL_MS = 100;
     private final Map<String, Entry> entries = new HashMap<>();
@@ -112,6 +113,9 @@ public final class KeyLocks {
             if (leases != null) {
                 leases.release(key);
             }
+        } catch (RuntimeException e) {
+            // no longer renewed, the lease expires on its own after kessai.cluster.lease-ms
+            LOG.warn("could not release the lease on {} (it expires unrenewed): {}", key, e.getMessage());
         } finally {
             releaseHere(key);
         }

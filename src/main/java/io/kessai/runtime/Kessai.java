@@ -205,7 +205,8 @@ public final class Kessai {
         Reconciliation reconciliation = new Reconciliation(store, stateMachine, janitorSchedule, inFlightGrace);
         PaymentService payments = new PaymentService(store, providers,
                 new PaymentOrderReader(json, clock, providers.catalog()), stateMachine, json,
-                new KeyLocks(Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms")), keyLeases), zone,
+                new KeyLocks(Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms")),
+                        config.flag("kessai.cluster.key-leases") ? keyLeases : null), zone,
                 reconciliation, janitorSchedule);
 
         var registry = context.getRegistry();

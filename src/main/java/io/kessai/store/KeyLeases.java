@@ -113,22 +113,6 @@ public final class KeyLeases {
         });
     }
 
-    /** Who holds the lease on {@code key} now (expired or not), or null. */
-    public String holder(String key) {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT owner FROM key_leases WHERE lease_key = ?")) {
-                ps.setString(1, key);
-                try (var rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : null;
-                }
-            }
-        });
-    }
-
-    public Claims claims() {
-        return claims;
-    }
-
     private OffsetDateTime now() {
         return OffsetDateTime.now(clock).truncatedTo(ChronoUnit.MILLIS);
     }

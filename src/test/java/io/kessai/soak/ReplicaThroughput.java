@@ -19,11 +19,11 @@ import java.util.concurrent.CompletableFuture;
  * The throughput of 1, 2 and 3 Kessai replicas (child JVMs) on one PostgreSQL database, for docs/scaling.md
  * ({@code bench/replicas.sh}, outside the test suite). For each count: the replicas start on a fresh schema, a client
  * with {@code --workers} threads spreads {@code --payments} GMO card payments over them (every third authorized and
- * captured by a second request, every third captured by the schedule, the rest captured at once), and the run
- * reports payments per second until the last answer, and the seconds until every payment was settled and every
- * event delivered, with the crash stream's counts (which must all be zero).
+ * captured by a second request, every third captured by the schedule 10 s after it was sent, the rest captured at
+ * once), and the run reports payments per second until the last answer, and the seconds until every payment was
+ * settled and every event delivered, with the crash stream's counts (which must all be zero).
  *
- * <p>Arguments: {@code --payments N} (default 600), {@code --workers N} (default 16), {@code --replicas 1,2,3}.
+ * <p>Arguments: {@code --payments N} (default 200), {@code --workers N} (default 16), {@code --replicas 1,2,3}.
  */
 public final class ReplicaThroughput {
     private ReplicaThroughput() {
@@ -34,7 +34,7 @@ public final class ReplicaThroughput {
         for (int i = 0; i + 1 < args.length; i += 2) {
             a.put(args[i], args[i + 1]);
         }
-        int payments = Integer.parseInt(a.getOrDefault("--payments", "600"));
+        int payments = Integer.parseInt(a.getOrDefault("--payments", "200"));
         int workers = Integer.parseInt(a.getOrDefault("--workers", "16"));
         List<Integer> counts = java.util.Arrays.stream(a.getOrDefault("--replicas", "1,2,3").split(","))
                 .map(String::trim).map(Integer::parseInt).toList();
@@ -75,9 +75,9 @@ public final class ReplicaThroughput {
                     .toArray(CompletableFuture[]::new)).join();
             // a first small stream warms the JITs up, uncounted
             new CrashStream(processes, gmo, sink, db, new CrashStream.Settings(40, workers, 3, List.of(),
-                    Duration.ofMinutes(2), Duration.ofMinutes(2), 3, Duration.ofSeconds(1), 0), line -> { }).runWithoutStopping();
+                    Duration.ofMinutes(2), Duration.ofMinutes(2), 3, Duration.ofSeconds(10), 0), line -> { }).runWithoutStopping();
             return new CrashStream(processes, gmo, sink, db, new CrashStream.Settings(payments, workers, 3, List.of(),
-                    Duration.ofMinutes(5), Duration.ofMinutes(5), 3, Duration.ofSeconds(1), 0),
+                    Duration.ofMinutes(5), Duration.ofMinutes(5), 3, Duration.ofSeconds(10), 0),
                     line -> System.out.println(replicas + " replica(s): " + line)).run();
         } finally {
             processes.forEach(KessaiProcess::kill);
