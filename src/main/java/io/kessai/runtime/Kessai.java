@@ -359,18 +359,14 @@ public final class Kessai {
     }
 
     /**
-     * This replica's name in the shared database (leases and claims): {@code kessai.cluster.node-id}, or the host name
-     * with a random suffix, unique for every start (a restarted replica does not inherit what its earlier life held).
+     * This replica's name in the shared database (leases and claims): {@code kessai.cluster.node-id}, else the
+     * {@code HOSTNAME} environment variable (the pod's name on Kubernetes), with a random suffix, unique for every
+     * start (a restarted replica does not inherit what its earlier life held). No name lookup: it may be slow.
      */
     static String nodeId(Config config) {
         String configured = config.find("kessai.cluster.node-id");
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            host = "kessai";
-        }
-        String base = configured != null ? configured : host;
+        String host = System.getenv("HOSTNAME");
+        String base = configured != null ? configured : host != null && !host.isBlank() ? host.trim() : "kessai";
         String id = base + "-" + UUID.randomUUID().toString().substring(0, 8);
         return id.length() <= 100 ? id : id.substring(id.length() - 100);
     }
