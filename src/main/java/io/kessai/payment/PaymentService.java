@@ -523,7 +523,18 @@ public final class PaymentService {
                     + current.status().wire() + " (it must be " + from.wire() + ")", List.of(), null, current.paymentId());
         }
         exchange.setProperty(Flow.CALL_UPSTREAM, true);
-        exchange.setProperty(Flow.OPERATION, store.startOperation(current.paymentId(), kind, amount, key, requestHash));
+        exchange.setProperty(Flow.OPERATION, store.startOperation(current.paymentId(), from, kind, amount, key, requestHash)
+                .orElseThrow(() -> movedOn(current.paymentId())));
+    }
+
+    /**
+     * Another request started an operation on this payment, or moved it on, between this one's checks and its start
+     * (only possible when the payment's lease was not held: kessai.cluster.key-leases off, or a lease lost): nothing
+     * was sent; the caller retries and then sees the payment as it is.
+     */
+    private static KessaiException movedOn(String paymentId) {
+        return new KessaiException(ErrorCode.PROVIDER_UNAVAILABLE, "another request on this payment is in progress;"
+                + " nothing was sent; retry later", List.of(), null, paymentId);
     }
 
     /** What the caller asked for, kept while an earlier operation is reconciled first. */
@@ -552,8 +563,11 @@ public final class PaymentService {
         List<PaymentStore.OpenOperation> open = store.openOperations(current.paymentId());
         PaymentStore.Operation next;
         if (open.isEmpty()) {
-            next = store.startOperation(current.paymentId(), prepared.kind(), prepared.amount(), prepared.key(),
-                    prepared.requestHash());
+            next = store.startOperation(current.paymentId(), prepared.from(), prepared.kind(), prepared.amount(),
+                    prepared.key(), prepared.requestHash()).orElse(null);
+            if (next == null) {
+                return false;
+            }
         } else if (open.size() == 1 && open.get(0).operation().kind().equals(prepared.kind())
                 && sameAmount(open.get(0).amount(), prepared.amount()) && honoursKeys(current)) {
             // The same operation, still not known and not done: sent again under its own key, which the

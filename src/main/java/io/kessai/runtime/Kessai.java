@@ -31,7 +31,9 @@ import io.kessai.schedule.Backoff;
 import io.kessai.schedule.Janitor;
 import io.kessai.schedule.QuartzJobStore;
 import io.kessai.schedule.ScheduledCaptures;
+import io.kessai.store.Claims;
 import io.kessai.store.Database;
+import io.kessai.store.KeyLeases;
 import io.kessai.store.InboxStore;
 import io.kessai.store.OutboxStore;
 import io.kessai.store.PaymentStore;
@@ -55,6 +57,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.ToIntFunction;
 
 /**
@@ -163,6 +166,8 @@ public final class Kessai {
         Database database = new Database(config.get("kessai.db.url"), config.get("kessai.db.user"),
                 java.util.Objects.requireNonNullElse(config.find("kessai.db.password"), ""), config.integer("kessai.db.pool-size"));
         closeWithContext(context, database);
+        Claims claims = new Claims(nodeId(config), Duration.ofMillis(config.integer("kessai.cluster.lease-ms")));
+        KeyLeases keyLeases = new KeyLeases(database, clock, claims);
         PaymentStore store = new PaymentStore(database, json, clock);
         PaymentLookup lookup = paymentLookup(store);
 
@@ -182,11 +187,15 @@ public final class Kessai {
         Providers providers = new Providers(routing);
         Map<String, WebhookVerifier> verifiers = new HashMap<>();
         Map<String, ToIntFunction<String>> limits = new HashMap<>();
+        int replicas = config.integer("kessai.cluster.replicas");
+        if (replicas < 1) {
+            throw new IllegalArgumentException("configuration key kessai.cluster.replicas must be at least 1");
+        }
         contexts.forEach((module, moduleContext) -> {
             ProviderModule.Installed provider = module.install(moduleContext);
             checkInstalled(module, provider);
             providers.register(provider.provider());
-            limits.put(module.id(), provider.inFlightLimit());
+            limits.put(module.id(), shareOf(provider.inFlightLimit(), replicas));
             if (provider.webhookVerifier() != null) {
                 verifiers.put(module.id(), provider.webhookVerifier());
             }
@@ -207,7 +216,8 @@ public final class Kessai {
         Reconciliation reconciliation = new Reconciliation(store, stateMachine, janitorSchedule, inFlightGrace);
         PaymentService payments = new PaymentService(store, providers,
                 new PaymentOrderReader(json, clock, providers.catalog()), stateMachine, json,
-                new KeyLocks(Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms"))), zone,
+                new KeyLocks(Duration.ofMillis(config.integer("kessai.in-flight.queue-timeout-ms")),
+                        config.flag("kessai.cluster.key-leases") ? keyLeases : null), zone,
                 reconciliation, janitorSchedule, meters);
 
         var registry = context.getRegistry();
@@ -226,11 +236,11 @@ public final class Kessai {
         registry.bind("kessaiProblems", new ProblemResponder(json));
         registry.bind("kessaiJsonBody", new JsonBody());
 
-        OutboxStore outbox = new OutboxStore(database, clock);
+        OutboxStore outbox = new OutboxStore(database, clock, claims);
         registry.bind("kessaiOutboxStore", outbox);
         registry.bind("kessaiOutbox", new OutboxRelay(outbox, config.backoff("kessai.events.retry"),
                 config.integer("kessai.events.batch-size")));
-        InboxStore inbox = new InboxStore(database, clock);
+        InboxStore inbox = new InboxStore(database, clock, claims);
         registry.bind("kessaiInbox", inbox);
         Webhooks webhooks = new Webhooks(verifiers, inbox, store, stateMachine, config.integer("kessai.webhooks.max-body-bytes"),
                 config.backoff("kessai.webhooks.retry"), config.integer("kessai.webhooks.batch-size"),
@@ -245,6 +255,7 @@ public final class Kessai {
                 config.integer("kessai.captures.batch-size")));
         configureQuartz(context, config, database);
         observe(context, config, database, clock, providers.installed(), inFlight, upstream, webhooks);
+        renewClaims(context, claims, keyLeases, outbox, inbox);
         // HttpClient 5 would otherwise re-send a POST by itself after a 503 or 429 (once, or after
         // Retry-After): a payment call must be retried only where the provider allows, with the same key,
         // and a refused event delivery must count as one relay attempt.
@@ -255,7 +266,8 @@ public final class Kessai {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        LOG.info("Kessai bound: store {}, providers {}", redactUrl(config.get("kessai.db.url")), providers.installed());
+        LOG.info("Kessai bound: store {}, providers {}, node {}", redactUrl(config.get("kessai.db.url")),
+                providers.installed(), claims.owner());
     }
 
     /**
@@ -401,13 +413,56 @@ public final class Kessai {
         io.kessai.ops.KessaiHealthChecks.of(context, backlog, probe, lagMax).forEach(check -> context.getRegistry().bind(check.getId(), check));
     }
 
+    /**
+     * This replica's name in the shared database (leases and claims): {@code kessai.cluster.node-id}, else the
+     * {@code HOSTNAME} environment variable (the pod's name on Kubernetes), with a random suffix, unique for every
+     * start (a restarted replica does not inherit what its earlier life held). No name lookup: it may be slow.
+     */
+    static String nodeId(Config config) {
+        String configured = config.find("kessai.cluster.node-id");
+        String host = System.getenv("HOSTNAME");
+        String base = configured != null ? configured : host != null && !host.isBlank() ? host.trim() : "kessai";
+        String id = base + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return id.length() <= 100 ? id : id.substring(id.length() - 100);
+    }
+
+    /**
+     * A provider's concurrency limit is the provider's, for all of Kessai's replicas together: each replica keeps its
+     * share of it, the limit divided by {@code kessai.cluster.replicas} (at least one call).
+     */
+    static ToIntFunction<String> shareOf(ToIntFunction<String> limit, int replicas) {
+        return replicas == 1 ? limit : path -> Math.max(1, limit.applyAsInt(path) / replicas);
+    }
+
+    /**
+     * Every third of a lease, this replica extends the leases and claims it is working under, until the context
+     * stops; a replica that dies stops renewing, and its work is taken over once its claims expire.
+     */
+    private static void renewClaims(CamelContext context, Claims claims, KeyLeases keys, OutboxStore outbox, InboxStore inbox) {
+        long every = Math.max(30, claims.lease().toMillis() / 3);
+        java.util.concurrent.ScheduledExecutorService renewer = context.getExecutorServiceManager()
+                .newSingleThreadScheduledExecutor(Kessai.class, "kessai-claims-renewer");
+        renewer.scheduleWithFixedDelay(() -> {
+            for (Runnable renew : List.<Runnable>of(keys::renew, outbox::renewClaims, inbox::renewClaims)) {
+                try {
+                    renew.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("could not renew this replica's claims (they expire in {} unless renewed): {}",
+                            claims.lease(), e.getMessage());
+                }
+            }
+        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        closeWithContext(context, () -> context.getExecutorServiceManager().shutdownNow(renewer));
+    }
+
     /** camel-quartz keeps its triggers in Kessai's database (JDBC job store, clustered). */
     private static void configureQuartz(CamelContext context, Config config, Database database) {
         org.apache.camel.component.quartz.QuartzComponent quartz =
                 context.getComponent("quartz", org.apache.camel.component.quartz.QuartzComponent.class);
         String name = config.get("kessai.scheduler.name");
         quartz.setProperties(QuartzJobStore.properties(name, database.dataSource(),
-                database.isPostgres(), config.flag("kessai.scheduler.clustered")));
+                database.isPostgres(), config.flag("kessai.scheduler.clustered"),
+                config.integer("kessai.scheduler.checkin-interval-ms")));
         closeWithContext(context, () -> QuartzJobStore.forget(name, database.dataSource()));
         quartz.setPrefixInstanceName(false);
         quartz.setInterruptJobsOnShutdown(true);

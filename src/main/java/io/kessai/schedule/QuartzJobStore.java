@@ -22,9 +22,11 @@ public final class QuartzJobStore {
     /**
      * @param schedulerName shared by every Kessai node of one cluster (one database)
      * @param postgres      whether the database is PostgreSQL (else H2's standard delegate)
+     * @param checkinMs     how often a clustered node checks in; a node silent for about this long is taken as dead
+     *                      and the jobs it was running are recovered by another
      */
     public static Map<String, Object> properties(String schedulerName, DataSource dataSource, boolean postgres,
-                                                 boolean clustered) {
+                                                 boolean clustered, long checkinMs) {
         String key = schedulerName + "@" + System.identityHashCode(dataSource);
         DATA_SOURCES.put(key, dataSource);
         Map<String, Object> p = new HashMap<>();
@@ -37,6 +39,7 @@ public final class QuartzJobStore {
                 ? "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate" : "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
         p.put("org.quartz.jobStore.tablePrefix", "QRTZ_");
         p.put("org.quartz.jobStore.isClustered", String.valueOf(clustered));
+        p.put("org.quartz.jobStore.clusterCheckinInterval", String.valueOf(checkinMs));
         p.put("org.quartz.jobStore.misfireThreshold", "60000");
         // Quartz keeps data sources in one JVM-wide registry by name: each Kessai gets its own name.
         String ds = "kessai_" + key.replaceAll("[^A-Za-z0-9]", "_");

@@ -12,10 +12,14 @@ import java.util.List;
 public final class InboxStore {
     private final Database db;
     private final Clock clock;
+    private final Claims claims;
+    /** The notifications this node has claimed and not yet finished with (their claims are renewed). */
+    private final java.util.Set<Long> claimed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    public InboxStore(Database db, Clock clock) {
+    public InboxStore(Database db, Clock clock, Claims claims) {
         this.db = db;
         this.clock = clock;
+        this.claims = claims;
     }
 
     public record StoredWebhook(long id, String provider, String dedupeKey, String providerRefId, String body,
@@ -65,12 +69,22 @@ public final class InboxStore {
         });
     }
 
+    /**
+     * The notifications to confirm now, claimed for this node: a notification another replica is confirming (a live
+     * claim) is left to it, so each is confirmed by one replica at a time. A claim holds until {@link #processed} or
+     * {@link #retryLater}, or (its replica died) until it expires.
+     */
     public List<StoredWebhook> due(int limit) {
-        return db.inTransaction(c -> {
+        // Asked again once the last batch is through: what is still listed belongs to a pass that ended early.
+        claimed.clear();
+        OffsetDateTime now = OffsetDateTime.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        List<StoredWebhook> candidates = db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT id, provider, dedupe_key, provider_ref_id, body,"
                     + " received_at, attempts FROM webhook_inbox WHERE processed_at IS NULL AND next_attempt_at <= ?"
+                    + " AND (claimed_until IS NULL OR claimed_until <= ?)"
                     + " ORDER BY id FETCH FIRST " + limit + " ROWS ONLY")) {
-                ps.setObject(1, OffsetDateTime.now(clock));
+                ps.setObject(1, now);
+                ps.setObject(2, now);
                 List<StoredWebhook> rows = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -81,12 +95,38 @@ public final class InboxStore {
                 return rows;
             }
         });
+        if (candidates.isEmpty()) {
+            return candidates;
+        }
+        return db.inTransaction(c -> {
+            List<StoredWebhook> mine = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_inbox SET claimed_by = ?, claimed_until = ?"
+                    + " WHERE id = ? AND processed_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?)")) {
+                for (StoredWebhook w : candidates) {
+                    ps.setString(1, claims.owner());
+                    ps.setObject(2, now.plus(claims.lease()));
+                    ps.setLong(3, w.id());
+                    ps.setObject(4, now);
+                    if (ps.executeUpdate() == 1) {
+                        mine.add(w);
+                    }
+                }
+            }
+            mine.forEach(w -> claimed.add(w.id()));
+            return mine;
+        });
+    }
+
+    /** Extends this node's claims on the notifications it is still confirming. */
+    public void renewClaims() {
+        KeyLeases.renew(db, clock, claims, "webhook_inbox", "claimed_until", "id", "claimed_by", claimed);
     }
 
     public void processed(long id, String outcome) {
+        claimed.remove(id);
         db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_inbox SET processed_at = ?,"
-                    + " attempts = attempts + 1, outcome = ? WHERE id = ?")) {
+                    + " attempts = attempts + 1, outcome = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ?")) {
                 ps.setObject(1, OffsetDateTime.now(clock));
                 ps.setString(2, outcome);
                 ps.setLong(3, id);
@@ -96,9 +136,10 @@ public final class InboxStore {
     }
 
     public void retryLater(long id, OffsetDateTime at, String outcome) {
+        claimed.remove(id);
         db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_inbox SET attempts = attempts + 1,"
-                    + " next_attempt_at = ?, outcome = ? WHERE id = ?")) {
+                    + " next_attempt_at = ?, outcome = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ?")) {
                 ps.setObject(1, at);
                 ps.setString(2, outcome == null ? null : outcome.substring(0, Math.min(500, outcome.length())));
                 ps.setLong(3, id);

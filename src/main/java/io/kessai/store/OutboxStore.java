@@ -15,10 +15,14 @@ import java.util.List;
 public final class OutboxStore {
     private final Database db;
     private final Clock clock;
+    private final Claims claims;
+    /** The events this node has claimed and not yet finished with (their claims are renewed). */
+    private final java.util.Set<Long> claimed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    public OutboxStore(Database db, Clock clock) {
+    public OutboxStore(Database db, Clock clock, Claims claims) {
         this.db = db;
         this.clock = clock;
+        this.claims = claims;
     }
 
     /** Written in the caller's transaction, so the event exists exactly when its status change does. */
@@ -36,20 +40,52 @@ public final class OutboxStore {
     }
 
     /**
-     * The events to deliver now: for each payment only its oldest undelivered event, so that a payment's
-     * events go out in order even when one of them has to wait for a retry.
+     * The events to deliver now, claimed for this node: for each payment only its oldest undelivered event, and only
+     * while no relay (of this or another replica) has a live claim on it, so that a payment's events go out in order
+     * even when one of them has to wait for a retry and several relays run at once. A claim holds until
+     * {@link #delivered} or {@link #failed}, or (its relay died) until it expires.
      */
     public List<OutboxEvent> due(int limit) {
+        // The relay asks again once it has been through its last batch: a claim still listed here belongs to a
+        // pass that ended early, and is left to expire instead of being renewed for ever.
+        claimed.clear();
         OffsetDateTime now = OffsetDateTime.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-        return db.inTransaction(c -> {
+        List<OutboxEvent> candidates = db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT e.seq, e.event_id, e.payment_id, e.type, e.payload,"
                     + " e.attempts, e.created_at FROM outbox_events e WHERE e.delivered_at IS NULL AND e.next_attempt_at <= ?"
+                    + " AND (e.claimed_until IS NULL OR e.claimed_until <= ?)"
                     + " AND NOT EXISTS (SELECT 1 FROM outbox_events o WHERE o.payment_id = e.payment_id"
                     + " AND o.delivered_at IS NULL AND o.seq < e.seq) ORDER BY e.seq FETCH FIRST " + limit + " ROWS ONLY")) {
                 ps.setObject(1, now);
+                ps.setObject(2, now);
                 return rows(ps);
             }
         });
+        if (candidates.isEmpty()) {
+            return candidates;
+        }
+        return db.inTransaction(c -> {
+            List<OutboxEvent> mine = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE outbox_events SET claimed_by = ?, claimed_until = ?"
+                    + " WHERE seq = ? AND delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?)")) {
+                for (OutboxEvent e : candidates) {
+                    ps.setString(1, claims.owner());
+                    ps.setObject(2, now.plus(claims.lease()));
+                    ps.setLong(3, e.seq());
+                    ps.setObject(4, now);
+                    if (ps.executeUpdate() == 1) {
+                        mine.add(e);
+                    }
+                }
+            }
+            mine.forEach(e -> claimed.add(e.seq()));
+            return mine;
+        });
+    }
+
+    /** Extends this node's claims on the events it is still working on. */
+    public void renewClaims() {
+        KeyLeases.renew(db, clock, claims, "outbox_events", "claimed_until", "seq", "claimed_by", claimed);
     }
 
     /** Maps seq, event_id, payment_id, type, payload, attempts, created_at, in that order. */
@@ -65,9 +101,10 @@ public final class OutboxStore {
     }
 
     public void delivered(long seq) {
+        claimed.remove(seq);
         db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE outbox_events SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE outbox_events SET delivered_at = ?,"
+                    + " attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL WHERE seq = ?")) {
                 ps.setObject(1, OffsetDateTime.now(clock));
                 ps.setLong(2, seq);
                 return ps.executeUpdate();
@@ -76,9 +113,10 @@ public final class OutboxStore {
     }
 
     public void failed(long seq, OffsetDateTime retryAt, String error) {
+        claimed.remove(seq);
         db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE outbox_events SET attempts = attempts + 1,"
-                    + " next_attempt_at = ?, last_error = ? WHERE seq = ?")) {
+                    + " next_attempt_at = ?, last_error = ?, claimed_by = NULL, claimed_until = NULL WHERE seq = ?")) {
                 ps.setObject(1, retryAt);
                 ps.setString(2, error == null ? null : error.substring(0, Math.min(500, error.length())));
                 ps.setLong(3, seq);

@@ -488,9 +488,31 @@ public final class PaymentStore {
         });
     }
 
-    /** A new operation asked for by the caller's Idempotency-Key ({@code clientKey}, may be null). */
-    public Operation startOperation(String paymentId, String kind, BigDecimal amount, String clientKey, String requestHash) {
-        return db.inTransaction(c -> insertOperation(c, paymentId, kind, amount, clientKey, requestHash));
+    /**
+     * A new operation asked for by the caller's Idempotency-Key ({@code clientKey}, may be null), started only if the
+     * payment is still {@code from} and has no operation whose outcome is open: checked and written under the
+     * payment's row lock, so that two replicas (or a replica that lost its lease on the payment) never start two
+     * operations side by side. Empty when the payment moved on or another operation is open.
+     */
+    public Optional<Operation> startOperation(String paymentId, io.kessai.model.PaymentStatus from, String kind,
+                                              BigDecimal amount, String clientKey, String requestHash) {
+        return db.inTransaction(c -> {
+            PaymentRecord current = select(c, "payment_id = ?", paymentId, true)
+                    .orElseThrow(() -> new IllegalStateException("payment vanished: " + paymentId));
+            if (current.status() != from) {
+                return Optional.empty();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM payment_operations WHERE payment_id = ?"
+                    + " AND state IN ('started', 'unknown', 'unresolved')")) {
+                ps.setString(1, paymentId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return Optional.empty();
+                    }
+                }
+            }
+            return Optional.of(insertOperation(c, paymentId, kind, amount, clientKey, requestHash));
+        });
     }
 
     /** The request hash of the operation the caller started with this Idempotency-Key, if any. */

@@ -71,12 +71,16 @@ class StaleOutcomesTest {
         gmo = new GmoSandbox(GmoSandbox.Settings.defaults("tshop00000001", "sandbox-pass")).start();
         sink = new EventSink();
         TestDatabases.Db db = TestDatabases.h2();
-        // Held answers take seconds: the response timeout must not turn them into lost ones.
+        // Held answers take seconds: the response timeout must not turn them into lost ones. Without key leases a
+        // client's replay at node B goes ahead while node A's request is still out, as it does with leases once node
+        // A has lost its lease (it could not renew it for a whole kessai.cluster.lease-ms): the state machine, not
+        // the lease, must then keep the stale answer from changing anything.
         a = KessaiInstance.startWith(gmo, db, Map.of("kessai.events.uri", sink.uri(),
                 "kessai.providers.gmo-pg.response-timeout-ms", "30000", "kessai.janitor.schedule", "1h",
-                "kessai.janitor.interval-ms", "3600000"));
+                "kessai.janitor.interval-ms", "3600000", "kessai.cluster.key-leases", "false"));
         b = KessaiInstance.startWith(gmo, db, Map.of("kessai.events.uri", sink.uri(),
-                "kessai.providers.gmo-pg.response-timeout-ms", "30000", "kessai.janitor.schedule", "200ms"));
+                "kessai.providers.gmo-pg.response-timeout-ms", "30000", "kessai.janitor.schedule", "200ms",
+                "kessai.cluster.key-leases", "false"));
     }
 
     @AfterAll

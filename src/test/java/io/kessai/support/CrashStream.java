@@ -56,7 +56,7 @@ public final class CrashStream {
     private static final List<String> CHAIN = List.of("pending", "authorized", "captured", "refunded");
 
     /** What happens once the client has had this many final answers. */
-    public sealed interface Disruption permits KillInFlight, KillAfterCreated, Action {
+    public sealed interface Disruption permits KillInFlight, KillAfterCreated, KillReplicaInFlight, Action {
         int afterAnswers();
     }
 
@@ -66,6 +66,13 @@ public final class CrashStream {
 
     /** SIGKILL at once when the next {@code 201 Created} arrives: the answer the client just got must survive. */
     public record KillAfterCreated(int afterAnswers) implements Disruption {
+    }
+
+    /**
+     * Several replicas: SIGKILL the replica the next request went to, 5 ms after sending, and leave it dead: the
+     * client's retries and everything that replica had started are the other replicas' work from then on.
+     */
+    public record KillReplicaInFlight(int afterAnswers) implements Disruption {
     }
 
     /** Anything else, while the stream goes on (e.g. restart the database). */
@@ -79,12 +86,23 @@ public final class CrashStream {
      * @param disruptions    in the order of their thresholds, each below {@code payments}
      * @param requestGiveUp  how long the client keeps retrying one request
      * @param settleTimeout  how long to wait for every payment to be settled and every event delivered
+     * @param scheduledEvery every n-th payment (index mod n == 1, not a manual one) is captured by the schedule at
+     *                       {@code scheduledAfter} from its request (0: none)
+     * @param webhookEvery   every n-th payment (index mod n == 2) gets, once answered, GMO's "ask me" notification
+     *                       (CASH_PAID) at every replica at once, as a provider's copies arrive; each must be stored once
+     *                       and confirmed (0: none; needs a store readable while Kessai runs: PostgreSQL)
      */
     public record Settings(int payments, int workers, int manualEvery, List<Disruption> disruptions,
-                           Duration requestGiveUp, Duration settleTimeout) {
+                           Duration requestGiveUp, Duration settleTimeout, int scheduledEvery, Duration scheduledAfter,
+                           int webhookEvery) {
+        public Settings(int payments, int workers, int manualEvery, List<Disruption> disruptions,
+                        Duration requestGiveUp, Duration settleTimeout) {
+            this(payments, workers, manualEvery, disruptions, requestGiveUp, settleTimeout, 0, Duration.ZERO, 0);
+        }
     }
 
-    private final KessaiProcess kessai;
+    /** The replicas the client spreads its requests over, as a load balancer would (one: a single Kessai). */
+    private final List<KessaiProcess> replicas;
     private final GmoSandbox gmo;
     private final EventSink sink;
     private final TestDatabases.Db db;
@@ -98,12 +116,15 @@ public final class CrashStream {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong connectionErrors = new AtomicLong();
+    private final AtomicLong webhooksSent = new AtomicLong();
     private final Map<Integer, AtomicLong> retriedStatuses = new ConcurrentHashMap<>();
     private final AtomicBoolean killInFlightArmed = new AtomicBoolean();
     private final AtomicBoolean killAfterCreatedArmed = new AtomicBoolean();
     private final ConcurrentLinkedQueue<String> killed = new ConcurrentLinkedQueue<>();
     private final List<String> disruptionLog = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
+    /** When a replica was killed and left dead (System.nanoTime), 0: none. */
+    private volatile long killedAt;
 
     /**
      * @param db the store Kessai runs on, read after the run to compare its status history with the events
@@ -111,7 +132,16 @@ public final class CrashStream {
      */
     public CrashStream(KessaiProcess kessai, GmoSandbox gmo, EventSink sink, TestDatabases.Db db, Settings settings,
                        Consumer<String> progress) {
-        this.kessai = kessai;
+        this(List.of(kessai), gmo, sink, db, settings, progress);
+    }
+
+    /**
+     * Several replicas on one store: request n of a payment goes to replica (payment + n) mod replicas, skipping
+     * dead ones, so that a payment's requests and retries are spread over all of them.
+     */
+    public CrashStream(List<KessaiProcess> replicas, GmoSandbox gmo, EventSink sink, TestDatabases.Db db, Settings settings,
+                       Consumer<String> progress) {
+        this.replicas = List.copyOf(replicas);
         this.gmo = gmo;
         this.sink = sink;
         this.db = db;
@@ -125,6 +155,11 @@ public final class CrashStream {
         final String orderId;
         final String key;
         final boolean manual;
+        /** capture.mode scheduled: the scheduled captures capture it, not the client */
+        final boolean scheduled;
+        final boolean webhook;
+        /** GMO's accessId, once answered */
+        volatile String accessId;
         final String body;
         volatile String paymentId;
         /** The most advanced status a 200/201 answered (null: never answered with a payment). */
@@ -132,11 +167,13 @@ public final class CrashStream {
         volatile boolean gaveUp;
         final List<String> finalAnswers = new CopyOnWriteArrayList<>();
 
-        Track(int index, ObjectNode order, boolean manual) {
+        Track(int index, ObjectNode order, boolean manual, boolean scheduled, boolean webhook) {
             this.index = index;
             this.orderId = order.path("orderId").asText();
             this.key = "key-" + orderId;
             this.manual = manual;
+            this.scheduled = scheduled;
+            this.webhook = webhook;
             this.body = order.toString();
         }
 
@@ -150,12 +187,27 @@ public final class CrashStream {
 
     /** Runs the stream, the disruptions and the settling; stops Kessai at the end and counts. */
     public Report run() {
+        return run(true);
+    }
+
+    /** As {@link #run()}, leaving the replicas running (a warm-up before a measured run). */
+    public Report runWithoutStopping() {
+        return run(false);
+    }
+
+    private Report run(boolean stopAtEnd) {
         long begin = System.nanoTime();
         List<Track> plan = new ArrayList<>();
         for (int i = 0; i < settings.payments(); i++) {
             ObjectNode order = Orders.gmoCard("tok_visa").put("amount", String.valueOf(100 + i % 900));
             boolean manual = settings.manualEvery() > 0 && i % settings.manualEvery() == 0;
-            Track t = new Track(i, manual ? Orders.manual(order) : order, manual);
+            boolean scheduled = !manual && settings.scheduledEvery() > 0 && i % settings.scheduledEvery() == 1;
+            if (scheduled) {
+                // the capture time is set when the order is sent (drive): scheduledAfter from then
+                order.putObject("capture").put("mode", "scheduled");
+            }
+            boolean webhook = settings.webhookEvery() > 0 && i % settings.webhookEvery() == 2;
+            Track t = new Track(i, manual ? Orders.manual(order) : order, manual, scheduled, webhook);
             plan.add(t);
             tracks.put(t.orderId, t);
         }
@@ -193,7 +245,13 @@ public final class CrashStream {
         Map<String, JsonNode> settled = settle();
         long settledAt = System.nanoTime();
         Report report = count(settled);
-        kessai.stop();
+        if (killedAt > 0) {
+            report.takeoverSeconds = (settledAt - Math.max(killedAt, streamed)) / 1e9;
+            report.sinceKillSeconds = (settledAt - killedAt) / 1e9;
+        }
+        if (stopAtEnd) {
+            replicas.forEach(KessaiProcess::stop);
+        }
         compareWithStore(report);
         report.streamSeconds = (streamed - begin) / 1e9;
         report.settleSeconds = (settledAt - streamed) / 1e9;
@@ -203,7 +261,15 @@ public final class CrashStream {
     // ---- the client ------------------------------------------------------------------------------
 
     private void drive(Track t) {
-        Answer created = call(t, "POST", "/payments", t.body, t.key, true);
+        String body = t.body;
+        if (t.scheduled) {
+            ObjectNode order = (ObjectNode) parse(t.body);
+            ((ObjectNode) order.path("capture")).put("at", java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
+                    java.time.OffsetDateTime.now(java.time.ZoneOffset.ofHours(9)).plus(settings.scheduledAfter())
+                            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+            body = order.toString();
+        }
+        Answer created = call(t, "POST", "/payments", body, t.key, true);
         if (created == null) {
             t.gaveUp = true;
             answered.incrementAndGet();
@@ -212,7 +278,11 @@ public final class CrashStream {
         t.finalAnswers.add("pay " + created.status);
         if (created.status / 100 == 2) {
             t.paymentId = created.json.path("paymentId").asText();
+            t.accessId = created.json.path("providerRef").path("id").asText(null);
             t.answered(created.json.path("status").asText());
+            if (t.webhook && t.accessId != null) {
+                notifyEveryReplica(t);
+            }
         }
         if (t.manual && "authorized".equals(t.answeredStatus)) {
             Answer captured = call(t, "POST", "/payments/" + t.paymentId + "/capture", null, "capture-" + t.key, false);
@@ -247,14 +317,15 @@ public final class CrashStream {
             if (System.nanoTime() > giveUp) {
                 return null;
             }
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(kessai.baseUrl() + path))
+            KessaiProcess target = replica(t.index + attempt);
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target.baseUrl() + path))
                     .timeout(Duration.ofSeconds(60)).header("Idempotency-Key", key);
             b = body == null ? b.POST(HttpRequest.BodyPublishers.noBody())
                     : b.header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
             if (killInFlightArmed.compareAndSet(true, false)) {
-                killer.schedule(() -> killNow("in flight: 5 ms after sending " + (create ? "the payment " : "the capture ")
-                        + t.orderId), 5, TimeUnit.MILLISECONDS);
+                killer.schedule(() -> killNow(target, "in flight: 5 ms after sending " + (create ? "the payment " : "the capture ")
+                        + t.orderId + (replicas.size() > 1 ? " to " + target.baseUrl() : "")), 5, TimeUnit.MILLISECONDS);
             }
             HttpResponse<String> r;
             requests.incrementAndGet();
@@ -288,9 +359,84 @@ public final class CrashStream {
         }
     }
 
+    /**
+     * GMO's "ask me" notification about the payment, one copy to every replica alive at once (a provider's copies
+     * and retries land wherever the load balancer sends them); each copy is re-sent until a replica answers 2xx.
+     */
+    private void notifyEveryReplica(Track t) {
+        String csrf = csrfToken(t.paymentId);
+        String body = "{\"accessId\":\"" + t.accessId + "\",\"event\":\"CASH_PAID\",\"csrfToken\":\"" + csrf + "\"}";
+        List<java.util.concurrent.CompletableFuture<Void>> copies = new ArrayList<>();
+        for (int i = 0; i < replicas.size(); i++) {
+            int first = i;
+            copies.add(java.util.concurrent.CompletableFuture.runAsync(() -> deliverWebhook(first, body)));
+        }
+        copies.forEach(java.util.concurrent.CompletableFuture::join);
+        webhooksSent.addAndGet(copies.size());
+    }
+
+    private void deliverWebhook(int first, String body) {
+        long giveUp = System.nanoTime() + settings.requestGiveUp().toNanos();
+        for (int attempt = 0; System.nanoTime() < giveUp; attempt++) {
+            if (attempt > 0) {
+                awaitKessaiAnswering(100, giveUp);
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(replica(first + attempt).baseUrl()
+                                + "/webhooks/gmo-pg")).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() / 100 == 2) {
+                    return;
+                }
+            } catch (IOException e) {
+                connectionErrors.incrementAndGet();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private String csrfToken(String paymentId) {
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             PreparedStatement ps = c.prepareStatement("SELECT csrf_token FROM payments WHERE payment_id = ?")) {
+            ps.setString(1, paymentId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read Kessai's store " + db.url(), e);
+        }
+    }
+
+    /** Per accessId notified: how many notifications are stored, and how many of them are confirmed. */
+    private Map<String, int[]> storedWebhooks() {
+        Map<String, int[]> stored = new HashMap<>();
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             PreparedStatement ps = c.prepareStatement("SELECT provider_ref_id, processed_at FROM webhook_inbox"
+                     + " WHERE provider = 'gmo-pg'")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int[] n = stored.computeIfAbsent(rs.getString(1), k -> new int[2]);
+                    n[0]++;
+                    if (rs.getObject(2) != null) {
+                        n[1]++;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read Kessai's store " + db.url(), e);
+        }
+        return stored;
+    }
+
+    private List<Track> notified() {
+        return tracks.values().stream().filter(t -> t.webhook && t.accessId != null).toList();
+    }
+
     private String currentStatus(String paymentId) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(kessai.baseUrl() + "/payments/" + paymentId))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(replica(0).baseUrl() + "/payments/" + paymentId))
                     .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? parse(r.body()).path("status").asText() : null;
         } catch (IOException e) {
@@ -311,10 +457,15 @@ public final class CrashStream {
             note(String.format("%s at %d answers (%.1f s)", a.label(), answered.get(), (System.nanoTime() - t0) / 1e9));
             return;
         }
-        (d instanceof KillInFlight ? killInFlightArmed : killAfterCreatedArmed).set(true);
+        (d instanceof KillAfterCreated ? killAfterCreatedArmed : killInFlightArmed).set(true);
         await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(5)).until(() -> killed.size() > before);
+        if (d instanceof KillReplicaInFlight) {
+            killedAt = System.nanoTime();
+            note(String.format("kill -9 %s, at %d answers; left dead", lastKill(), answered.get()));
+            return;
+        }
         long t0 = System.nanoTime();
-        kessai.start();
+        replicas.get(0).start();
         note(String.format("kill -9 %s, at %d answers; restarted in %.1f s", lastKill(), answered.get(),
                 (System.nanoTime() - t0) / 1e9));
     }
@@ -328,8 +479,23 @@ public final class CrashStream {
     }
 
     private void killNow(String why) {
-        kessai.kill();
+        killNow(replicas.get(0), why);
+    }
+
+    private void killNow(KessaiProcess which, String why) {
+        which.kill();
         killed.add(why);
+    }
+
+    /** The replica for the n-th request: n mod replicas, or the next one alive (a load balancer's health check). */
+    private KessaiProcess replica(int n) {
+        for (int i = 0; i < replicas.size(); i++) {
+            KessaiProcess p = replicas.get(Math.floorMod(n + i, replicas.size()));
+            if (p.alive()) {
+                return p;
+            }
+        }
+        return replicas.get(Math.floorMod(n, replicas.size()));
     }
 
     private void note(String line) {
@@ -346,7 +512,7 @@ public final class CrashStream {
             await().atMost(settings.settleTimeout()).pollInterval(Duration.ofMillis(500)).until(() -> {
                 for (Track t : tracks.values()) {
                     JsonNode p = current.get(t.orderId);
-                    if (p != null && !"pending".equals(p.path("status").asText())) {
+                    if (p != null && settled(t, p)) {
                         continue;
                     }
                     JsonNode now = find(t.orderId);
@@ -355,7 +521,7 @@ public final class CrashStream {
                     }
                 }
                 return tracks.values().stream().allMatch(t -> current.containsKey(t.orderId)
-                        && !"pending".equals(current.get(t.orderId).path("status").asText()));
+                        && settled(t, current.get(t.orderId)));
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             progress.accept("not settled within " + settings.settleTimeout() + ": counting what there is");
@@ -376,12 +542,29 @@ public final class CrashStream {
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             progress.accept("events not all delivered within " + settings.settleTimeout() + ": counting what there is");
         }
+        if (!notified().isEmpty()) {
+            try {
+                await().atMost(settings.settleTimeout()).pollInterval(Duration.ofMillis(500)).until(() -> {
+                    Map<String, int[]> stored = storedWebhooks();
+                    return notified().stream().allMatch(t -> stored.containsKey(t.accessId)
+                            && stored.get(t.accessId)[1] == stored.get(t.accessId)[0]);
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                progress.accept("notifications not all confirmed within " + settings.settleTimeout() + ": counting what there is");
+            }
+        }
         return current;
+    }
+
+    /** Not pending any more, and a scheduled capture no longer waiting to be done. */
+    private static boolean settled(Track t, JsonNode payment) {
+        String status = payment.path("status").asText();
+        return !"pending".equals(status) && !(t.scheduled && "authorized".equals(status));
     }
 
     private JsonNode find(String orderId) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(kessai.baseUrl() + "/payments?orderId=" + orderId))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(replica(0).baseUrl() + "/payments?orderId=" + orderId))
                     .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 404) {
                 return null;
@@ -404,7 +587,7 @@ public final class CrashStream {
         Track t = tracks.get(payment.path("orderId").asText());
         List<String> chain = new ArrayList<>();
         chain.add("pending");
-        if ("captured".equals(status) && t != null && t.manual) {
+        if ("captured".equals(status) && t != null && (t.manual || t.scheduled)) {
             chain.add("authorized");
         }
         if (!"pending".equals(status)) {
@@ -423,6 +606,7 @@ public final class CrashStream {
         Report r = new Report();
         r.payments = tracks.size();
         r.manual = (int) tracks.values().stream().filter(t -> t.manual).count();
+        r.scheduled = (int) tracks.values().stream().filter(t -> t.scheduled).count();
         r.requests = requests.get();
         r.retries = retries.get();
         r.connectionErrors = connectionErrors.get();
@@ -430,6 +614,20 @@ public final class CrashStream {
         r.kills = new ArrayList<>(killed);
         r.disruptions = new ArrayList<>(disruptionLog);
         r.sandboxRequests = gmo.requests().size();
+        r.webhooksSent = webhooksSent.get();
+        if (!notified().isEmpty()) {
+            Map<String, int[]> stored = storedWebhooks();
+            for (Track t : notified()) {
+                int[] n = stored.getOrDefault(t.accessId, new int[2]);
+                if (n[0] != 1) {
+                    r.webhooksNotStoredOnce.add(t.orderId + " " + t.accessId + ": " + replicas.size()
+                            + " copies sent, " + n[0] + " stored");
+                }
+                if (n[1] != n[0]) {
+                    r.webhooksUnconfirmed.add(t.orderId + " " + t.accessId + ": " + (n[0] - n[1]) + " never confirmed");
+                }
+            }
+        }
 
         // at the client: what was answered is still there, with that status or a later one
         for (Track t : tracks.values()) {
@@ -457,7 +655,7 @@ public final class CrashStream {
                 r.unsettled.add(t.orderId + " " + p.path("paymentId").asText() + " pending, error "
                         + p.path("error").path("code").asText(null));
             }
-            if (t.manual && "authorized".equals(status)) {
+            if ((t.manual || t.scheduled) && "authorized".equals(status)) {
                 r.uncaptured.add(t.orderId + " " + p.path("paymentId").asText() + " authorized (capture answers "
                         + t.finalAnswers + ")");
             }
@@ -648,7 +846,7 @@ public final class CrashStream {
 
     private boolean kessaiAnswers() {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(kessai.baseUrl() + "/payments/nope"))
+            return http.send(HttpRequest.newBuilder(URI.create(replica(0).baseUrl() + "/payments/nope"))
                     .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() > 0;
         } catch (IOException e) {
             return false;
@@ -662,17 +860,22 @@ public final class CrashStream {
     public static final class Report {
         public int payments;
         public int manual;
+        public int scheduled;
         public int answered;
         public long requests;
         public long retries;
         public long connectionErrors;
         public final Map<Integer, Long> retriedStatuses = new TreeMap<>();
         public int sandboxRequests;
+        public long webhooksSent;
         public int eventsReceived;
         public int distinctEvents;
         public int expectedEvents;
         public double streamSeconds;
         public double settleSeconds;
+        /** Several replicas, one killed and left dead: from the end of the stream (or the kill) until all settled. */
+        public double takeoverSeconds;
+        public double sinceKillSeconds;
         public List<String> kills = List.of();
         public List<String> disruptions = List.of();
         public final Map<String, Integer> statuses = new TreeMap<>();
@@ -691,6 +894,8 @@ public final class CrashStream {
         public final List<String> changesUnderTwoEventIds = new ArrayList<>();
         public final List<String> eventsOutOfOrder = new ArrayList<>();
         public final List<String> unexpectedHistory = new ArrayList<>();
+        public final List<String> webhooksNotStoredOnce = new ArrayList<>();
+        public final List<String> webhooksUnconfirmed = new ArrayList<>();
 
         /** Every count that must be zero, by name. */
         public Map<String, List<String>> failures() {
@@ -708,6 +913,8 @@ public final class CrashStream {
             m.put("status changes published under two eventIds", changesUnderTwoEventIds);
             m.put("events out of order", eventsOutOfOrder);
             m.put("payments whose stored history is not what the client did", unexpectedHistory);
+            m.put("notifications (sent to every replica) not stored exactly once", webhooksNotStoredOnce);
+            m.put("stored notifications never confirmed", webhooksUnconfirmed);
             return m;
         }
 
@@ -719,14 +926,22 @@ public final class CrashStream {
 
         public String table() {
             StringBuilder b = new StringBuilder();
-            row(b, "payments (authorize + capture / immediate)", payments + " (" + manual + " / " + (payments - manual) + ")");
+            row(b, "payments (authorize + capture / scheduled capture / immediate)", payments + " (" + manual + " / "
+                    + scheduled + " / " + (payments - manual - scheduled) + ")");
             row(b, "answered 200/201", String.valueOf(answered));
             row(b, "final statuses", statuses.toString());
             row(b, "HTTP requests (retries, connection errors)", requests + " (" + retries + ", " + connectionErrors + ")");
             row(b, "5xx answers retried", retriedStatuses.toString());
             row(b, "requests at the GMO sandbox", String.valueOf(sandboxRequests));
+            if (webhooksSent > 0) {
+                row(b, "notification copies sent to the replicas", String.valueOf(webhooksSent));
+            }
             row(b, "events received (distinct eventIds, status changes)", eventsReceived + " (" + distinctEvents + ", " + expectedEvents + ")");
             row(b, "stream / settle time", String.format("%.1f s / %.1f s", streamSeconds, settleSeconds));
+            if (sinceKillSeconds > 0) {
+                row(b, "replica killed: all settled after the kill / after the stream", String.format("%.1f s / %.1f s",
+                        sinceKillSeconds, takeoverSeconds));
+            }
             for (String d : disruptions) {
                 row(b, "disruption", d);
             }
