@@ -82,6 +82,8 @@ public final class KessaiInstance implements AutoCloseable {
         p.put("kessai.providers.payjp.retry.initial-delay-ms", "20");
         p.put("kessai.providers.payjp.retry.max-delay-ms", "200");
         p.put("kessai.sandbox.payjp.webhook-retry-interval-ms", "200");
+        // The management server (Jolokia) on a free port of its own: tests that use it name one.
+        p.put("kessai.management.port", "0");
         p.putAll(settings);
         try {
             return new KessaiInstance(new KessaiMain(p).start(), port);
@@ -100,6 +102,15 @@ public final class KessaiInstance implements AutoCloseable {
 
     public String baseUrl() {
         return "http://localhost:" + port;
+    }
+
+    /** The management server (Jolokia at /observe/jolokia), on the kessai.management.port the test named. */
+    public String managementUrl() {
+        String managementPort = context().resolvePropertyPlaceholders("{{kessai.management.port}}");
+        if ("0".equals(managementPort)) {
+            throw new IllegalStateException("start Kessai with a kessai.management.port to reach its management server");
+        }
+        return "http://127.0.0.1:" + managementPort;
     }
 
     public CamelContext context() {

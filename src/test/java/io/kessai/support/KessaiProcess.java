@@ -65,6 +65,8 @@ public final class KessaiProcess implements AutoCloseable {
         all.put("kessai.http.port", String.valueOf(port));
         all.put("kessai.public-base-url", "http://localhost:" + port);
         all.put("camel.server.host", "127.0.0.1");
+        // the management server (Jolokia) on a free port of its own, not 9876 (a Kessai already running there)
+        all.put("kessai.management.port", "0");
         all.putAll(settings);
         this.settings = all;
     }
