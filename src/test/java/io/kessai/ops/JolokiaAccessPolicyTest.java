@@ -90,6 +90,13 @@ class JolokiaAccessPolicyTest {
         assertThat(ids).contains("api-pay");
         assertThat(exchanges).isPositive();
 
+        // Hawtio's JMX tree: one list request with its options
+        JsonNode list = post("{\"type\":\"list\",\"config\":{\"maxDepth\":9,\"maxCollectionSize\":50000,"
+                + "\"canonicalNaming\":false,\"ignoreErrors\":true}}");
+        assertThat(list.path("status").asInt()).as(list.toString()).isEqualTo(200);
+        assertThat(list.path("value").path("org.apache.camel").fieldNames()).toIterable()
+                .anyMatch(name -> name.contains("type=routes") && name.contains("name=\"api-pay\""));
+
         JsonNode search = post("{\"type\":\"search\",\"mbean\":\"org.apache.camel:type=routes,*\"}");
         assertThat(search.path("value").size()).isEqualTo(ids.size());
     }
