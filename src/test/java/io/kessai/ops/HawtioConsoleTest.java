@@ -97,6 +97,19 @@ class HawtioConsoleTest {
                                 String text = browser.findElement(By.tagName("body")).getText();
                                 assertThat(text).contains("api-pay");
                             });
+                    // the context's "routes" folder: Hawtio's Routes tab, one row per route with its exchange counters
+                    browser.findElement(By.xpath("//*[contains(@class,'pf-v5-c-tree-view__node')][normalize-space(.)='routes']")).click();
+                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                            .untilAsserted(() -> {
+                                List<String> header = browser.findElements(By.xpath("//main//table//thead//th")).stream()
+                                        .map(WebElement::getText).map(String::trim).toList();
+                                List<String> row = browser.findElements(By.xpath("//main//table//tbody/tr[td[normalize-space(.)='api-pay']]/td"))
+                                        .stream().map(WebElement::getText).map(String::trim).toList();
+                                assertThat(header).as("the Routes table's columns").contains("Total");
+                                assertThat(row).as("api-pay's row under %s", header).hasSize(header.size());
+                                assertThat(Long.parseLong(row.get(header.indexOf("Total")))).as("api-pay's exchanges %s", row).isPositive();
+                                assertThat(browser.findElements(By.xpath("//main//table//tbody/tr"))).as("Kessai's routes").hasSizeGreaterThan(10);
+                            });
                     File shot = browser.getScreenshotAs(OutputType.FILE);
                     Files.copy(shot.toPath(), Path.of("docs/hawtio.png"), StandardCopyOption.REPLACE_EXISTING);
                 } catch (AssertionError | RuntimeException e) {
