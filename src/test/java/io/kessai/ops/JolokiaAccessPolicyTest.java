@@ -1,6 +1,7 @@
 package io.kessai.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,8 +71,18 @@ class JolokiaAccessPolicyTest {
     }
 
     @Test
-    void theManagementServerListensOnLoopbackOnly() {
-        assertThat(kessai.context().resolvePropertyPlaceholders("{{camel.management.host}}")).isEqualTo("127.0.0.1");
+    void theManagementServerListensOnLoopbackOnly() throws Exception {
+        int port = URI.create(kessai.managementUrl()).getPort();
+        try (java.net.Socket loopback = new java.net.Socket("127.0.0.1", port)) {
+            assertThat(loopback.isConnected()).isTrue();
+        }
+        List<java.net.InetAddress> others = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                .flatMap(java.net.NetworkInterface::inetAddresses)
+                .filter(a -> !a.isLoopbackAddress() && a instanceof java.net.Inet4Address).toList();
+        for (java.net.InetAddress address : others) {
+            assertThatThrownBy(() -> new java.net.Socket(address, port).close()).as("port %d on %s", port, address)
+                    .isInstanceOf(java.net.ConnectException.class);
+        }
     }
 
     @Test
@@ -82,7 +94,7 @@ class JolokiaAccessPolicyTest {
                 + "\"attribute\":[\"RouteId\",\"ExchangesTotal\"]}");
         assertThat(routes.path("status").asInt()).as(routes.toString()).isEqualTo(200);
         long exchanges = 0;
-        java.util.List<String> ids = new java.util.ArrayList<>();
+        List<String> ids = new java.util.ArrayList<>();
         for (JsonNode route : routes.path("value")) {
             ids.add(route.path("RouteId").asText());
             exchanges += route.path("ExchangesTotal").asLong();
@@ -111,6 +123,12 @@ class JolokiaAccessPolicyTest {
         JsonNode stats = exec("org.apache.camel:context=kessai,type=routes,name=\"api-pay\"", "dumpRouteStatsAsXml", true, true);
         assertThat(stats.path("status").asInt()).as(stats.toString()).isEqualTo(200);
         assertThat(stats.path("value").asText()).contains("id=\"api-pay\"").containsPattern("exchangesTotal=\"[1-9]");
+    }
+
+    @Test
+    void camelsDebuggerIsAbsentUnlessOptedIn() {
+        assertThat(kessai.context().isDebugging()).isFalse();
+        assertThat(kessai.context().hasService(org.apache.camel.spi.BacklogDebugger.class)).isNull();
     }
 
     @Test
