@@ -37,6 +37,7 @@ class ConfigurationOverridesTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 "-Dkessai.http.port=" + freePort(),
+                "-Dkessai.management.port=0",
                 "-Dkessai.db.url=jdbc:h2:file:" + dir.resolve("store/kessai"),
                 "-Dkessai.providers.gmo-pg.merchant.name=" + "x".repeat(31),
                 KessaiMain.class.getName()))
