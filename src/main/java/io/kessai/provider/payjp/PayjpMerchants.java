@@ -180,34 +180,7 @@ public final class PayjpMerchants {
 
     /** The body as arguments; an argument the operation does not document is refused. */
     private Map<String, JsonNode> args(Exchange exchange, Set<String> allowed) {
-        Object body = exchange.getMessage().getBody();
-        JsonNode node;
-        if (body == null || (body instanceof String s && s.isBlank())) {
-            node = json.createObjectNode();
-        } else if (body instanceof Map<?, ?> map) {
-            node = json.valueToTree(map);
-        } else if (body instanceof JsonNode n) {
-            node = n;
-        } else {
-            node = ProviderJson.parseOrNull(json, exchange.getMessage().getBody(String.class));
-        }
-        if (node == null || !node.isObject()) {
-            throw KessaiException.invalid("body", "type", "the arguments are a JSON object");
-        }
-        Map<String, JsonNode> args = new LinkedHashMap<>();
-        List<FieldError> unknown = new ArrayList<>();
-        node.fields().forEachRemaining(f -> {
-            if (!allowed.contains(f.getKey())) {
-                unknown.add(new FieldError(f.getKey(), "unknown", "not an argument of this operation (it takes "
-                        + String.join(", ", new java.util.TreeSet<>(allowed)) + ")"));
-            } else if (!f.getValue().isNull()) {
-                args.put(f.getKey(), f.getValue());
-            }
-        });
-        if (!unknown.isEmpty()) {
-            throw KessaiException.invalid(unknown);
-        }
-        return args;
+        return io.kessai.provider.ActionArguments.read(json, exchange, allowed, java.util.Set.of());
     }
 
     private static String accountId(Map<String, JsonNode> args) {
